@@ -1,0 +1,101 @@
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "sinapse/core/errors.hpp"
+#include "sinapse/core/types.hpp"
+
+namespace sinapse {
+
+/// Elementwise (or, for softmax, row-wise) activation, named as in Keras.
+enum class ActivationFunction { linear, relu, tanh, sigmoid, softmax };
+
+/// Returns the Keras name of an activation ("relu", ...).
+inline std::string activation_name(ActivationFunction activation) {
+  switch (activation) {
+    case ActivationFunction::linear:
+      return "linear";
+    case ActivationFunction::relu:
+      return "relu";
+    case ActivationFunction::tanh:
+      return "tanh";
+    case ActivationFunction::sigmoid:
+      return "sigmoid";
+    case ActivationFunction::softmax:
+      return "softmax";
+  }
+  return "linear";
+}
+
+/// Parses a Keras activation name. An empty name means linear, as `activation=None`
+/// does in Keras.
+/// @throws ValueError for an unknown name, listing the known ones.
+inline ActivationFunction parse_activation(const std::string& name) {
+  if (name.empty() || name == "linear") return ActivationFunction::linear;
+  if (name == "relu") return ActivationFunction::relu;
+  if (name == "tanh") return ActivationFunction::tanh;
+  if (name == "sigmoid") return ActivationFunction::sigmoid;
+  if (name == "softmax") return ActivationFunction::softmax;
+  throw ValueError(detail::concat("unknown activation \"", name,
+                                  "\": expected one of linear, relu, tanh, sigmoid, softmax"));
+}
+
+namespace detail {
+
+/// Applies the activation in place to z, shaped (batch, units). Softmax normalises
+/// each row (sample) after subtracting its maximum, so exp never overflows.
+template <typename Scalar>
+void activate(ActivationFunction activation, Matrix<Scalar>& z) {
+  switch (activation) {
+    case ActivationFunction::linear:
+      return;
+    case ActivationFunction::relu:
+      z = z.cwiseMax(Scalar(0));
+      return;
+    case ActivationFunction::tanh:
+      z = z.array().tanh();
+      return;
+    case ActivationFunction::sigmoid:
+      // 1 / (1 + exp(-z)) overflows exp only towards +inf, which gives 0, not NaN.
+      z = (Scalar(1) + (-z.array()).exp()).inverse();
+      return;
+    case ActivationFunction::softmax: {
+      const Vector<Scalar> row_max = z.rowwise().maxCoeff();
+      z = (z.colwise() - row_max).array().exp();
+      const Vector<Scalar> row_sum = z.rowwise().sum();
+      z.array().colwise() /= row_sum.array();
+      return;
+    }
+  }
+}
+
+/// Turns dy (the gradient with respect to the activation's output y) into the gradient
+/// with respect to its input, in place. Every case needs only y, so layers keep no
+/// pre-activation copy.
+template <typename Scalar>
+void activation_backward(ActivationFunction activation, const Matrix<Scalar>& y,
+                         Matrix<Scalar>& dy) {
+  switch (activation) {
+    case ActivationFunction::linear:
+      return;
+    case ActivationFunction::relu:
+      dy = (y.array() > Scalar(0)).select(dy, Scalar(0));
+      return;
+    case ActivationFunction::tanh:
+      dy.array() *= Scalar(1) - y.array().square();
+      return;
+    case ActivationFunction::sigmoid:
+      dy.array() *= y.array() * (Scalar(1) - y.array());
+      return;
+    case ActivationFunction::softmax: {
+      // d z_j = y_j * (dy_j - sum_k dy_k y_k), row by row.
+      const Vector<Scalar> dot = (dy.array() * y.array()).rowwise().sum();
+      dy = y.array() * (dy.colwise() - dot).array();
+      return;
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace sinapse

@@ -1,0 +1,765 @@
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sinapse/core/errors.hpp"
+#include "sinapse/core/random.hpp"
+#include "sinapse/detail/summary_table.hpp"
+#include "sinapse/detail/terminal.hpp"
+#include "sinapse/model/compile_arguments.hpp"
+#include "sinapse/model/fit_options.hpp"
+#include "sinapse/model/graph.hpp"
+#include "sinapse/model/progress_bar.hpp"
+#include "sinapse/model/tensor.hpp"
+
+namespace sinapse {
+
+/// A functional model, as `keras.Model(inputs, outputs)`: the graph from one or more
+/// Input tensors to one output tensor, with compile, fit, evaluate, predict and summary.
+///
+/// Data layout: every x is (samples, features) and y is (samples, outputs), one sample
+/// per row. A model with several inputs takes one x matrix per input, in the order of
+/// the inputs given to the constructor.
+///
+/// The model shares ownership of its layers, so layer handles may go out of scope. It
+/// is movable but not copyable: copies would share weights by accident.
+template <typename Scalar>
+class Model {
+ public:
+  using MatrixType = Matrix<Scalar>;
+
+  /// Builds a model from one input tensor to an output tensor.
+  /// @throws ValueError for a disconnected graph or duplicate layer names.
+  Model(const Tensor<Scalar>& input, const Tensor<Scalar>& output, const std::string& name = "")
+      : Model(std::vector<Tensor<Scalar>>{input}, output, name) {}
+
+  /// Builds a model from several input tensors to an output tensor.
+  Model(const std::vector<Tensor<Scalar>>& inputs, const Tensor<Scalar>& output,
+        const std::string& name = "") {
+    detail::check_scalar_type<Scalar>();
+    std::vector<std::shared_ptr<detail::Node<Scalar>>> input_nodes;
+    for (const Tensor<Scalar>& input : inputs) input_nodes.push_back(input.node());
+    detail::GraphOrder<Scalar> order = detail::order_graph(input_nodes, output.node());
+    name_ = name.empty() ? detail::unique_name("functional") : name;
+    layers_ = std::move(order.layers);
+    generator_.reseed(detail::draw_seed());
+
+    std::map<const detail::Node<Scalar>*, int> index_of;
+    for (const auto& node : order.nodes) {
+      index_of[node.get()] = static_cast<int>(nodes_.size());
+      RuntimeNode runtime;
+      runtime.node = node;
+      runtime.cache = node->layer->make_cache();
+      nodes_.push_back(std::move(runtime));
+    }
+    for (RuntimeNode& runtime : nodes_) {
+      for (const auto& producer : runtime.node->inbound) {
+        runtime.inbound.push_back(index_of.at(producer.get()));
+      }
+      runtime.input_pointers.resize(runtime.inbound.size());
+      runtime.gradient_pointers.resize(runtime.inbound.size());
+      runtime.scratch.resize(runtime.inbound.size());
+    }
+    for (const Tensor<Scalar>& input : inputs) input_nodes_.push_back(index_of.at(input.node().get()));
+    output_node_ = index_of.at(output.node().get());
+    for (const auto& layer : layers_) {
+      for (Variable<Scalar>* variable : layer->variables()) {
+        if (variable->trainable) trainable_.push_back(variable);
+      }
+    }
+  }
+
+  Model(Model&&) noexcept = default;
+  Model& operator=(Model&&) noexcept = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const std::string& name() const { return name_; }
+
+  /// Layers in Keras's order (inputs first, by decreasing depth), each once.
+  const std::vector<std::shared_ptr<Layer<Scalar>>>& layers() const { return layers_; }
+
+  /// Returns the layer with this name.
+  /// @throws ValueError if there is none.
+  std::shared_ptr<Layer<Scalar>> get_layer(const std::string& layer_name) const {
+    for (const auto& layer : layers_) {
+      if (layer->name() == layer_name) return layer;
+    }
+    std::string known;
+    for (const auto& layer : layers_) known += (known.empty() ? "" : ", ") + layer->name();
+    throw ValueError(detail::concat("get_layer: no layer named \"", layer_name,
+                                    "\"; the model has ", known));
+  }
+
+  /// Number of input tensors, and the width of each.
+  std::size_t input_count() const { return input_nodes_.size(); }
+  Index input_width(std::size_t i) const { return nodes_[input_nodes_.at(i)].layer()->output_width(); }
+  Index output_width() const { return nodes_[output_node_].layer()->output_width(); }
+
+  /// Number of weights, trainable and non-trainable (optimizer state excluded).
+  Index count_params() const {
+    Index count = 0;
+    for (const auto& layer : layers_) count += layer->count_params();
+    return count;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Weights
+
+  /// Returns every weight in Keras's order: layer by layer, and within a layer its
+  /// trainable weights then its non-trainable ones (Dense: kernel (inputs, units), bias
+  /// (units, 1); BatchNormalization: gamma, beta, moving_mean, moving_variance, each
+  /// (features, 1)).
+  std::vector<MatrixType> get_weights() const {
+    std::vector<MatrixType> weights;
+    for (const auto& layer : layers_) {
+      for (const Variable<Scalar>* variable : std::as_const(*layer).variables()) {
+        weights.push_back(variable->value);
+      }
+    }
+    return weights;
+  }
+
+  /// Replaces every weight, in `get_weights` order. A rank-1 weight of n values takes an
+  /// (n, 1) matrix, such as an Eigen vector. Nothing changes when it throws.
+  /// @throws ValueError for a wrong count or non-finite values; ShapeError for a wrong shape.
+  void set_weights(const std::vector<MatrixType>& weights) {
+    std::vector<Variable<Scalar>*> variables;
+    std::vector<std::string> owners;
+    for (const auto& layer : layers_) {
+      for (Variable<Scalar>* variable : layer->variables()) {
+        variables.push_back(variable);
+        owners.push_back(layer->name());
+      }
+    }
+    if (weights.size() != variables.size()) {
+      throw ValueError(detail::concat("set_weights: got ", weights.size(),
+                                      " arrays, but the model has ", variables.size(),
+                                      " weights; pass them in get_weights() order"));
+    }
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      const MatrixType& value = variables[i]->value;
+      if (weights[i].rows() != value.rows() || weights[i].cols() != value.cols()) {
+        throw ShapeError(detail::concat(
+            "set_weights: array ", i, " (", owners[i], "/", variables[i]->name, ") has shape ",
+            detail::shape_string(weights[i].rows(), weights[i].cols()), ", expected ",
+            detail::shape_string(value.rows(), value.cols())));
+      }
+      if (!weights[i].allFinite()) {
+        throw ValueError(detail::concat("set_weights: array ", i, " (", owners[i], "/",
+                                        variables[i]->name, ") contains NaN or inf"));
+      }
+    }
+    for (std::size_t i = 0; i < weights.size(); ++i) variables[i]->value = weights[i];
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Compile
+
+  /// Sets the optimizer, the loss and the metrics, by object or by Keras name:
+  /// `compile("adam", "binary_crossentropy", {"accuracy"})`. Compiling again starts a
+  /// fresh optimizer, as in Keras.
+  /// @throws ValueError for an unknown name or a metric that does not fit the output.
+  void compile(const OptimizerArgument<Scalar>& optimizer, const LossArgument<Scalar>& loss,
+               const std::vector<MetricArgument<Scalar>>& metrics = {}) {
+    std::vector<std::unique_ptr<Metric<Scalar>>> new_metrics;
+    for (const MetricArgument<Scalar>& metric : metrics) {
+      if (!metric.keras_name().empty() && output_width() != 1) {
+        throw ValueError(detail::concat(
+            "compile: \"", metric.keras_name(), "\" on an output of ", output_width(),
+            " columns would be categorical accuracy in Keras, which sinapse does not provide; "
+            "pass BinaryAccuracy<Scalar>() for per-column binary accuracy"));
+      }
+      new_metrics.push_back(metric.make());
+    }
+    for (std::size_t i = 0; i < new_metrics.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (new_metrics[i]->name() == new_metrics[j]->name() ||
+            new_metrics[i]->name() == "loss") {
+          throw ValueError(detail::concat("compile: metric name \"", new_metrics[i]->name(),
+                                          "\" is used twice; give each metric its own name"));
+        }
+      }
+    }
+    optimizer_ = optimizer.make();
+    loss_ = loss.make();
+    metrics_ = std::move(new_metrics);
+  }
+
+  bool compiled() const { return loss_ != nullptr; }
+
+  /// The optimizer set by `compile`, or null.
+  const Optimizer<Scalar>* optimizer() const { return optimizer_.get(); }
+
+  /// Names of the values `evaluate` returns: "loss" and then each metric.
+  std::vector<std::string> metrics_names() const {
+    std::vector<std::string> names{"loss"};
+    for (const auto& metric : metrics_) names.push_back(metric->name());
+    return names;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Training and inference
+
+  /// Trains for `options.epochs()` epochs and returns the per-epoch history.
+  ///
+  /// Each epoch draws a new order of the training samples (unless shuffle is off) and
+  /// runs one step per batch; the last batch keeps the remaining samples even when it
+  /// is smaller. The reported loss is the batch-size-weighted mean over the epoch, and
+  /// the accuracy the exact fraction of correct samples, both from the training-mode
+  /// forward pass before each update. validation_split holds out the last
+  /// N - floor(N (1 - split)) rows before shuffling, as Keras does.
+  /// @throws StateError before compile; ShapeError or ValueError for bad data or options,
+  /// before anything changes.
+  History fit(const MatrixType& x, const MatrixType& y, const FitOptions<Scalar>& options = {}) {
+    return fit(std::vector<const MatrixType*>{&x}, y, options);
+  }
+
+  /// Trains a model with several inputs: one x matrix per input, in input order.
+  History fit(const std::vector<MatrixType>& x, const MatrixType& y,
+              const FitOptions<Scalar>& options = {}) {
+    return fit(pointers(x), y, options);
+  }
+
+  /// Computes the loss and metrics in inference mode, returned by name
+  /// (`result.at("loss")`, `result.at("accuracy")`).
+  Logs evaluate(const MatrixType& x, const MatrixType& y, const EvaluateOptions& options = {}) {
+    return evaluate(std::vector<const MatrixType*>{&x}, y, options);
+  }
+
+  Logs evaluate(const std::vector<MatrixType>& x, const MatrixType& y,
+                const EvaluateOptions& options = {}) {
+    return evaluate(pointers(x), y, options);
+  }
+
+  /// Returns the outputs for x in inference mode, (samples, outputs).
+  MatrixType predict(const MatrixType& x, const PredictOptions& options = {}) {
+    return predict(std::vector<const MatrixType*>{&x}, options);
+  }
+
+  MatrixType predict(const std::vector<MatrixType>& x, const PredictOptions& options = {}) {
+    return predict(pointers(x), options);
+  }
+
+  /// Runs one training step on x and y as a single batch and returns that batch's loss
+  /// and metrics (computed before the update).
+  Logs train_on_batch(const MatrixType& x, const MatrixType& y) {
+    return train_on_batch(std::vector<const MatrixType*>{&x}, y);
+  }
+
+  Logs train_on_batch(const std::vector<MatrixType>& x, const MatrixType& y) {
+    return train_on_batch(pointers(x), y);
+  }
+
+  /// Returns the loss and metrics of x and y as a single batch in inference mode.
+  Logs test_on_batch(const MatrixType& x, const MatrixType& y) {
+    return test_on_batch(std::vector<const MatrixType*>{&x}, y);
+  }
+
+  Logs test_on_batch(const std::vector<MatrixType>& x, const MatrixType& y) {
+    return test_on_batch(pointers(x), y);
+  }
+
+  /// Prints the layer table as Keras 3 does. `line_length` 0 picks Keras's width: the
+  /// terminal's width minus 4, capped at 88 (108 with a "Connected to" column), and 76
+  /// when `out` is not a terminal.
+  void summary(std::ostream& out = std::cout, int line_length = 0) const {
+    out << summary_string(line_length > 0 ? line_length : default_line_length(out));
+  }
+
+  /// Returns what `summary` prints for a given line length.
+  std::string summary_string(int line_length) const {
+    return detail::render_summary(summary_data(), line_length);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Lower-level access, used by tests and by code that drives training itself.
+
+  /// Runs the forward pass on one batch and returns the output (batch, outputs).
+  const MatrixType& forward_batch(const std::vector<const MatrixType*>& x, bool training) {
+    for (std::size_t i = 0; i < input_nodes_.size(); ++i) nodes_[input_nodes_[i]].output = *x[i];
+    forward(training);
+    return nodes_[output_node_].output;
+  }
+
+  /// Back-propagates dLoss/dOutput through the last forward pass: zeroes and fills the
+  /// gradients of every trainable variable. With `input_gradients`, it also returns
+  /// dLoss/dx for each input.
+  void backward_batch(const MatrixType& output_gradient,
+                      std::vector<MatrixType>* input_gradients = nullptr) {
+    backward(output_gradient, input_gradients != nullptr);
+    if (input_gradients != nullptr) {
+      input_gradients->clear();
+      for (int index : input_nodes_) {
+        const RuntimeNode& input = nodes_[index];
+        input_gradients->push_back(input.gradient_set
+                                       ? input.gradient
+                                       : MatrixType::Zero(input.output.rows(), input.output.cols()));
+      }
+    }
+  }
+
+  /// Trainable variables in Keras's order, each once even if its layer is shared.
+  const std::vector<Variable<Scalar>*>& trainable_variables() const { return trainable_; }
+
+  /// The generator behind shuffling and dropout masks.
+  Generator& generator() { return generator_; }
+
+ private:
+  struct RuntimeNode {
+    std::shared_ptr<detail::Node<Scalar>> node;
+    std::vector<int> inbound;
+    std::unique_ptr<LayerCache> cache;
+    MatrixType output;
+    MatrixType gradient;  // dLoss/d(output), valid when gradient_set
+    bool gradient_set = false;
+    // Reused per-call buffers, so a steady batch size allocates nothing.
+    std::vector<const MatrixType*> input_pointers;
+    std::vector<MatrixType*> gradient_pointers;
+    std::vector<MatrixType> scratch;
+
+    Layer<Scalar>* layer() const { return node->layer.get(); }
+  };
+
+  static std::vector<const MatrixType*> pointers(const std::vector<MatrixType>& x) {
+    std::vector<const MatrixType*> result;
+    for (const MatrixType& matrix : x) result.push_back(&matrix);
+    return result;
+  }
+
+  void forward(bool training) {
+    const ForwardContext context{training, &generator_};
+    for (RuntimeNode& runtime : nodes_) {
+      if (runtime.inbound.empty()) continue;  // an input: its output holds the batch
+      for (std::size_t i = 0; i < runtime.inbound.size(); ++i) {
+        runtime.input_pointers[i] = &nodes_[runtime.inbound[i]].output;
+      }
+      runtime.layer()->forward(runtime.input_pointers, runtime.output, runtime.cache.get(),
+                               context);
+    }
+  }
+
+  void backward(const MatrixType& output_gradient, bool need_input_gradients) {
+    for (Variable<Scalar>* variable : trainable_) variable->gradient.setZero();
+    for (RuntimeNode& runtime : nodes_) runtime.gradient_set = false;
+    nodes_[output_node_].gradient = output_gradient;
+    nodes_[output_node_].gradient_set = true;
+    for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
+      RuntimeNode& runtime = *it;
+      if (runtime.inbound.empty() || !runtime.gradient_set) continue;
+      // The first consumer to reach a producer writes its gradient in place; later
+      // ones (fan-out, or the same tensor passed twice) write to scratch and add.
+      std::vector<bool> add_scratch(runtime.inbound.size(), false);
+      for (std::size_t i = 0; i < runtime.inbound.size(); ++i) {
+        RuntimeNode& producer = nodes_[runtime.inbound[i]];
+        runtime.input_pointers[i] = &producer.output;
+        if (producer.inbound.empty() && !need_input_gradients) {
+          runtime.gradient_pointers[i] = nullptr;
+        } else if (!producer.gradient_set) {
+          runtime.gradient_pointers[i] = &producer.gradient;
+          producer.gradient_set = true;
+        } else {
+          runtime.gradient_pointers[i] = &runtime.scratch[i];
+          add_scratch[i] = true;
+        }
+      }
+      runtime.layer()->backward(runtime.input_pointers, runtime.output, runtime.gradient,
+                                runtime.cache.get(), runtime.gradient_pointers);
+      for (std::size_t i = 0; i < runtime.inbound.size(); ++i) {
+        if (add_scratch[i]) nodes_[runtime.inbound[i]].gradient += runtime.scratch[i];
+      }
+    }
+  }
+
+  void require_compiled(const char* caller) const {
+    if (!compiled()) {
+      throw StateError(detail::concat(caller,
+                                      ": the model is not compiled; call compile(optimizer, "
+                                      "loss, metrics) first"));
+    }
+  }
+
+  /// Checks the inputs: count, equal non-zero row counts, widths and finite values.
+  void check_inputs(const char* caller, const std::vector<const MatrixType*>& x,
+                    const char* what = "x") const {
+    if (x.size() != input_nodes_.size()) {
+      throw ValueError(detail::concat(caller, ": got ", x.size(), " input arrays, but the model has ",
+                                      input_nodes_.size(), " inputs"));
+    }
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const std::string label = x.size() == 1 ? std::string(what)
+                                              : detail::concat(what, "[", i, "]");
+      if (x[i]->rows() == 0) {
+        throw ValueError(detail::concat(caller, ": ", label, " has no rows; pass at least one sample"));
+      }
+      if (x[i]->rows() != x[0]->rows()) {
+        throw ShapeError(detail::concat(caller, ": ", label, " has ", x[i]->rows(), " rows but ",
+                                        what, "[0] has ", x[0]->rows(),
+                                        "; every input needs one row per sample"));
+      }
+      if (x[i]->cols() != input_width(i)) {
+        throw ShapeError(detail::concat(
+            caller, ": ", label, " has shape ", detail::shape_string(x[i]->rows(), x[i]->cols()),
+            ", expected (samples, ", input_width(i), ") to match Input '",
+            nodes_[input_nodes_[i]].layer()->name(), "'"));
+      }
+      check_finite(caller, label, *x[i]);
+    }
+  }
+
+  /// Checks targets against the inputs' row count, the output width and the loss.
+  void check_targets(const char* caller, const MatrixType& y, Index rows,
+                     const char* what = "y") const {
+    if (y.rows() != rows) {
+      throw ShapeError(detail::concat(caller, ": ", what, " has ", y.rows(), " rows but x has ",
+                                      rows, "; pass one target row per sample"));
+    }
+    if (y.cols() != output_width()) {
+      throw ShapeError(detail::concat(caller, ": ", what, " has shape ",
+                                      detail::shape_string(y.rows(), y.cols()),
+                                      ", expected (samples, ", output_width(),
+                                      ") to match the model output"));
+    }
+    check_finite(caller, what, y);
+    loss_->validate_targets(y, detail::concat(caller, ": ", what));
+  }
+
+  static void check_finite(const char* caller, const std::string& label, const MatrixType& m) {
+    if (m.allFinite()) return;
+    for (Index j = 0; j < m.cols(); ++j) {
+      for (Index i = 0; i < m.rows(); ++i) {
+        if (!std::isfinite(m(i, j))) {
+          throw ValueError(detail::concat(caller, ": ", label, " contains ", m(i, j), " at row ",
+                                          i, ", column ", j,
+                                          "; replace NaN and inf values before training"));
+        }
+      }
+    }
+  }
+
+  static void check_batch_size(const char* caller, Index batch_size) {
+    if (batch_size < 1) {
+      throw ValueError(detail::concat(caller, ": batch_size must be at least 1, got ", batch_size));
+    }
+  }
+
+  static void check_verbose(const char* caller, int verbose) {
+    if (verbose < 0 || verbose > 2) {
+      throw ValueError(detail::concat(caller, ": verbose must be 0, 1 or 2, got ", verbose));
+    }
+  }
+
+  /// Copies the given rows of x and y into the input nodes and `y_batch_`.
+  void gather(const std::vector<const MatrixType*>& x, const MatrixType* y,
+              const std::vector<Index>& rows, Index begin, Index count) {
+    for (std::size_t i = 0; i < input_nodes_.size(); ++i) {
+      MatrixType& batch = nodes_[input_nodes_[i]].output;
+      batch.resize(count, x[i]->cols());
+      for (Index r = 0; r < count; ++r) batch.row(r) = x[i]->row(rows[begin + r]);
+    }
+    if (y != nullptr) {
+      y_batch_.resize(count, y->cols());
+      for (Index r = 0; r < count; ++r) y_batch_.row(r) = y->row(rows[begin + r]);
+    }
+  }
+
+  /// Copies the consecutive rows [begin, begin + count) into the input nodes and y_batch_.
+  void slice(const std::vector<const MatrixType*>& x, const MatrixType* y, Index begin,
+             Index count) {
+    for (std::size_t i = 0; i < input_nodes_.size(); ++i) {
+      nodes_[input_nodes_[i]].output = x[i]->middleRows(begin, count);
+    }
+    if (y != nullptr) y_batch_ = y->middleRows(begin, count);
+  }
+
+  void ensure_optimizer_built() {
+    if (!optimizer_->built()) optimizer_->build(trainable_);
+  }
+
+  /// One step on the batch already in the input nodes and y_batch_; returns its loss.
+  Scalar train_step() {
+    const MatrixType& y_pred = (forward(true), nodes_[output_node_].output);
+    const Scalar loss = loss_->compute(y_batch_, y_pred, &loss_gradient_);
+    for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
+    backward(loss_gradient_, false);
+    optimizer_->apply(trainable_);
+    return loss;
+  }
+
+  /// Inference on the batch in the input nodes; returns its loss and updates metrics.
+  Scalar test_step() {
+    forward(false);
+    const MatrixType& y_pred = nodes_[output_node_].output;
+    const Scalar loss = loss_->compute(y_batch_, y_pred, nullptr);
+    for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
+    return loss;
+  }
+
+  Logs collect_logs(double loss_sum, Index samples, const std::string& prefix = "") const {
+    Logs logs;
+    logs[prefix + "loss"] = loss_sum / static_cast<double>(samples);
+    for (const auto& metric : metrics_) logs[prefix + metric->name()] = metric->result();
+    return logs;
+  }
+
+  void reset_metrics() {
+    for (auto& metric : metrics_) metric->reset();
+  }
+
+  History fit(const std::vector<const MatrixType*>& x, const MatrixType& y,
+              const FitOptions<Scalar>& options) {
+    require_compiled("fit");
+    check_inputs("fit", x);
+    check_targets("fit", y, x[0]->rows());
+    if (options.epochs() < 0) {
+      throw ValueError(detail::concat("fit: epochs must be >= 0, got ", options.epochs()));
+    }
+    check_batch_size("fit", options.batch_size());
+    check_verbose("fit", options.verbose());
+    if (options.validation_batch_size()) {
+      check_batch_size("fit: validation", *options.validation_batch_size());
+    }
+
+    const Index samples = x[0]->rows();
+    Index train_rows = samples;
+    std::vector<const MatrixType*> validation_x;
+    const MatrixType* validation_y = nullptr;
+    std::vector<MatrixType> split_x;
+    MatrixType split_y;
+    if (options.has_validation_data()) {
+      validation_x = pointers(options.validation_x());
+      validation_y = &options.validation_y();
+      check_inputs("fit: validation_data", validation_x, "x");
+      check_targets("fit: validation_data", *validation_y, validation_x[0]->rows());
+    } else if (options.validation_split() != 0.0) {
+      const double split = options.validation_split();
+      if (!(split > 0.0 && split < 1.0)) {
+        throw ValueError(detail::concat("fit: validation_split must be in (0, 1), got ", split));
+      }
+      train_rows = static_cast<Index>(std::floor(static_cast<double>(samples) * (1.0 - split)));
+      if (train_rows == 0 || train_rows == samples) {
+        throw ValueError(detail::concat(
+            "fit: validation_split ", split, " of ", samples, " samples leaves ",
+            train_rows == 0 ? "no training" : "no validation",
+            " samples; use more samples or another split"));
+      }
+      for (const MatrixType* matrix : x) split_x.push_back(matrix->bottomRows(samples - train_rows));
+      split_y = y.bottomRows(samples - train_rows);
+      validation_x = pointers(split_x);
+      validation_y = &split_y;
+    }
+
+    std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
+    if (options.seed()) generator_.reseed(*options.seed());
+    ensure_optimizer_built();
+
+    const Index batch_size = options.batch_size();
+    const Index steps = (train_rows + batch_size - 1) / batch_size;
+    History history;
+    history.epochs = options.epochs();
+    history.steps = steps;
+    history.verbose = options.verbose();
+    std::vector<Index> order(static_cast<std::size_t>(train_rows));
+
+    for (int epoch = 0; epoch < options.epochs(); ++epoch) {
+      reset_metrics();
+      if (options.verbose() > 0 && options.epochs() > 1) {
+        out << "Epoch " << epoch + 1 << "/" << options.epochs() << '\n';
+      }
+      std::iota(order.begin(), order.end(), Index(0));
+      if (options.shuffle()) shuffle(order);
+      detail::ProgressBar progress(out, steps, options.verbose());
+      double loss_sum = 0.0;
+      Index seen = 0;
+      for (Index step = 0; step < steps; ++step) {
+        const Index begin = step * batch_size;
+        const Index count = std::min(batch_size, train_rows - begin);
+        gather(x, &y, order, begin, count);
+        loss_sum += static_cast<double>(train_step()) * static_cast<double>(count);
+        seen += count;
+        if (options.verbose() == 1) progress.update(step + 1, collect_logs(loss_sum, seen));
+      }
+      Logs logs = collect_logs(loss_sum, seen);
+      if (validation_y != nullptr) {
+        const Index validation_batch = options.validation_batch_size().value_or(batch_size);
+        const Logs validation = run_evaluation(validation_x, *validation_y, validation_batch, nullptr);
+        for (const auto& entry : validation) logs["val_" + entry.first] = entry.second;
+      }
+      progress.finish(logs);
+      for (const auto& entry : logs) history.history[entry.first].push_back(entry.second);
+      history.epoch.push_back(epoch);
+    }
+    return history;
+  }
+
+  /// Fisher-Yates shuffle with the model's generator.
+  void shuffle(std::vector<Index>& order) {
+    for (std::size_t i = order.size(); i > 1; --i) {
+      const std::size_t j = static_cast<std::size_t>(generator_.below(i));
+      std::swap(order[i - 1], order[j]);
+    }
+  }
+
+  Logs run_evaluation(const std::vector<const MatrixType*>& x, const MatrixType& y,
+                      Index batch_size, detail::ProgressBar* progress) {
+    reset_metrics();
+    const Index samples = x[0]->rows();
+    const Index steps = (samples + batch_size - 1) / batch_size;
+    double loss_sum = 0.0;
+    Index seen = 0;
+    for (Index step = 0; step < steps; ++step) {
+      const Index begin = step * batch_size;
+      const Index count = std::min(batch_size, samples - begin);
+      slice(x, &y, begin, count);
+      loss_sum += static_cast<double>(test_step()) * static_cast<double>(count);
+      seen += count;
+      if (progress != nullptr) progress->update(step + 1, collect_logs(loss_sum, seen));
+    }
+    return collect_logs(loss_sum, seen);
+  }
+
+  Logs evaluate(const std::vector<const MatrixType*>& x, const MatrixType& y,
+                const EvaluateOptions& options) {
+    require_compiled("evaluate");
+    check_inputs("evaluate", x);
+    check_targets("evaluate", y, x[0]->rows());
+    check_batch_size("evaluate", options.batch_size());
+    check_verbose("evaluate", options.verbose());
+    std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
+    const Index steps = (x[0]->rows() + options.batch_size() - 1) / options.batch_size();
+    detail::ProgressBar progress(out, steps, options.verbose());
+    const Logs logs = run_evaluation(x, y, options.batch_size(), &progress);
+    progress.finish(logs);
+    return logs;
+  }
+
+  MatrixType predict(const std::vector<const MatrixType*>& x, const PredictOptions& options) {
+    check_inputs("predict", x);
+    check_batch_size("predict", options.batch_size());
+    check_verbose("predict", options.verbose());
+    std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
+    const Index samples = x[0]->rows();
+    const Index batch_size = options.batch_size();
+    const Index steps = (samples + batch_size - 1) / batch_size;
+    detail::ProgressBar progress(out, steps, options.verbose());
+    MatrixType result(samples, output_width());
+    for (Index step = 0; step < steps; ++step) {
+      const Index begin = step * batch_size;
+      const Index count = std::min(batch_size, samples - begin);
+      slice(x, nullptr, begin, count);
+      forward(false);
+      result.middleRows(begin, count) = nodes_[output_node_].output;
+      if (options.verbose() == 1) progress.update(step + 1, {});
+    }
+    progress.finish({});
+    return result;
+  }
+
+  Logs train_on_batch(const std::vector<const MatrixType*>& x, const MatrixType& y) {
+    require_compiled("train_on_batch");
+    check_inputs("train_on_batch", x);
+    check_targets("train_on_batch", y, x[0]->rows());
+    ensure_optimizer_built();
+    reset_metrics();
+    slice(x, &y, 0, x[0]->rows());
+    const Scalar loss = train_step();
+    return collect_logs(static_cast<double>(loss), 1);
+  }
+
+  Logs test_on_batch(const std::vector<const MatrixType*>& x, const MatrixType& y) {
+    require_compiled("test_on_batch");
+    check_inputs("test_on_batch", x);
+    check_targets("test_on_batch", y, x[0]->rows());
+    reset_metrics();
+    slice(x, &y, 0, x[0]->rows());
+    const Scalar loss = test_step();
+    return collect_logs(static_cast<double>(loss), 1);
+  }
+
+  int default_line_length(const std::ostream& out) const {
+    const bool connections = !sequential_like();
+    const int maximum = connections ? 108 : 88;
+    if (!detail::is_terminal(out) && std::getenv("COLUMNS") == nullptr) return 76;
+    return std::min(maximum, detail::terminal_columns(out) - 4);
+  }
+
+  /// Keras's test for the 3-column layout: one node per depth level, each with at most
+  /// one input, and no layer called twice.
+  bool sequential_like() const {
+    for (const RuntimeNode& runtime : nodes_) {
+      if (runtime.inbound.size() > 1) return false;
+      if (runtime.layer()->node_count() > 1) return false;
+    }
+    // In a graph where every node has at most one input and the output reaches every
+    // node, one node per level means the nodes form a single chain.
+    std::size_t consumers_max = 0;
+    std::map<int, std::size_t> consumers;
+    for (const RuntimeNode& runtime : nodes_) {
+      for (int producer : runtime.inbound) consumers_max = std::max(consumers_max, ++consumers[producer]);
+    }
+    return consumers_max <= 1 && input_nodes_.size() == 1;
+  }
+
+  detail::SummaryData summary_data() const {
+    detail::SummaryData data;
+    data.model_name = name_;
+    data.with_connections = !sequential_like();
+    for (const auto& layer : layers_) {
+      detail::SummaryRow row;
+      row.layer = layer->name() + " (" + layer->class_name() + ")";
+      row.shape = "(None, " + std::to_string(layer->output_width()) + ")";
+      row.params = static_cast<long long>(layer->count_params());
+      std::string connected;
+      for (const RuntimeNode& runtime : nodes_) {
+        if (runtime.layer() != layer.get()) continue;
+        for (int producer : runtime.inbound) {
+          const detail::Node<Scalar>& node = *nodes_[producer].node;
+          if (!connected.empty()) connected += ", ";
+          connected += node.layer->name() + "[" + std::to_string(node.node_index) + "][0]";
+        }
+      }
+      row.connected = connected.empty() ? "-" : connected;
+      data.rows.push_back(row);
+      for (const Variable<Scalar>* variable : std::as_const(*layer).variables()) {
+        const long long size = static_cast<long long>(variable->value.size());
+        if (variable->trainable) {
+          data.trainable += size;
+        } else {
+          data.non_trainable += size;
+        }
+      }
+    }
+    data.trainable_bytes = static_cast<std::size_t>(data.trainable) * sizeof(Scalar);
+    data.non_trainable_bytes = static_cast<std::size_t>(data.non_trainable) * sizeof(Scalar);
+    if (optimizer_ && optimizer_->built()) {
+      data.optimizer_params = static_cast<long long>(optimizer_->count_params());
+      data.optimizer_bytes = optimizer_->state_bytes();
+    }
+    return data;
+  }
+
+  std::string name_;
+  std::vector<std::shared_ptr<Layer<Scalar>>> layers_;
+  std::vector<RuntimeNode> nodes_;
+  std::vector<int> input_nodes_;
+  int output_node_ = 0;
+  std::vector<Variable<Scalar>*> trainable_;
+  std::unique_ptr<Optimizer<Scalar>> optimizer_;
+  std::unique_ptr<Loss<Scalar>> loss_;
+  std::vector<std::unique_ptr<Metric<Scalar>>> metrics_;
+  Generator generator_;
+  MatrixType y_batch_;
+  MatrixType loss_gradient_;
+};
+
+}  // namespace sinapse

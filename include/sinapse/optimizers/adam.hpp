@@ -1,0 +1,132 @@
+#pragma once
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sinapse/optimizers/optimizer.hpp"
+
+namespace sinapse {
+
+/// Adam with Keras 3's defaults and update rule. For step t = 1, 2, ... and each weight:
+///
+///     m = m + (g - m) (1 - beta_1)
+///     v = v + (g^2 - v) (1 - beta_2)
+///     alpha = learning_rate * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+///     w = w - alpha m / (sqrt(v) + epsilon)
+///
+/// epsilon is added to the square root of the uncorrected v (the "epsilon hat" form of
+/// Kingma and Ba), unlike PyTorch, which adds it after the bias correction and defaults
+/// to 1e-8. With amsgrad, v_hat = max(v_hat, v) replaces v in the denominator.
+template <typename Scalar>
+class Adam : public Optimizer<Scalar> {
+ public:
+  /// @throws ValueError unless learning_rate > 0, 0 <= beta_1 < 1, 0 <= beta_2 < 1 and
+  /// epsilon >= 0, all finite.
+  explicit Adam(double learning_rate = 1e-3, double beta_1 = 0.9, double beta_2 = 0.999,
+                double epsilon = 1e-7, bool amsgrad = false)
+      : learning_rate_(learning_rate),
+        beta_1_(beta_1),
+        beta_2_(beta_2),
+        epsilon_(epsilon),
+        amsgrad_(amsgrad) {
+    if (!(learning_rate > 0.0 && std::isfinite(learning_rate))) {
+      throw ValueError(detail::concat("Adam: learning_rate must be a positive finite number, got ",
+                                      learning_rate));
+    }
+    check_beta("beta_1", beta_1);
+    check_beta("beta_2", beta_2);
+    if (!(epsilon >= 0.0 && std::isfinite(epsilon))) {
+      throw ValueError(
+          detail::concat("Adam: epsilon must be a finite number >= 0, got ", epsilon));
+    }
+  }
+
+  std::string name() const override { return "adam"; }
+  double learning_rate() const { return learning_rate_; }
+  double beta_1() const { return beta_1_; }
+  double beta_2() const { return beta_2_; }
+  double epsilon() const { return epsilon_; }
+  bool amsgrad() const { return amsgrad_; }
+
+  void build(const std::vector<Variable<Scalar>*>& variables) override {
+    momentums_.clear();
+    velocities_.clear();
+    velocity_maxima_.clear();
+    for (const Variable<Scalar>* variable : variables) {
+      momentums_.push_back(Matrix<Scalar>::Zero(variable->value.rows(), variable->value.cols()));
+      velocities_.push_back(Matrix<Scalar>::Zero(variable->value.rows(), variable->value.cols()));
+      if (amsgrad_) velocity_maxima_.push_back(velocities_.back());
+    }
+    this->iterations_ = 0;
+    this->built_ = true;
+  }
+
+  void apply(const std::vector<Variable<Scalar>*>& variables) override {
+    const Scalar one(1);
+    const Scalar beta_1 = static_cast<Scalar>(beta_1_);
+    const Scalar beta_2 = static_cast<Scalar>(beta_2_);
+    const Scalar epsilon = static_cast<Scalar>(epsilon_);
+    const Scalar step = static_cast<Scalar>(this->iterations_ + 1);
+    const Scalar alpha = static_cast<Scalar>(learning_rate_) *
+                         std::sqrt(one - std::pow(beta_2, step)) / (one - std::pow(beta_1, step));
+    for (std::size_t k = 0; k < variables.size(); ++k) {
+      const Matrix<Scalar>& gradient = variables[k]->gradient;
+      Matrix<Scalar>& m = momentums_[k];
+      Matrix<Scalar>& v = velocities_[k];
+      m.array() += (gradient.array() - m.array()) * (one - beta_1);
+      v.array() += (gradient.array().square() - v.array()) * (one - beta_2);
+      if (amsgrad_) {
+        Matrix<Scalar>& v_hat = velocity_maxima_[k];
+        v_hat = v_hat.cwiseMax(v);
+        variables[k]->value.array() -= alpha * m.array() / (v_hat.array().sqrt() + epsilon);
+      } else {
+        variables[k]->value.array() -= alpha * m.array() / (v.array().sqrt() + epsilon);
+      }
+    }
+    ++this->iterations_;
+  }
+
+  Index count_params() const override {
+    Index count = 2;  // iterations and learning_rate
+    for (const auto& m : momentums_) count += m.size() * (amsgrad_ ? 3 : 2);
+    return count;
+  }
+
+  std::size_t state_bytes() const override {
+    return 8 + sizeof(Scalar) * static_cast<std::size_t>(count_params() - 1);
+  }
+
+  Config get_config() const override {
+    return {{"name", name()},          {"learning_rate", learning_rate_}, {"beta_1", beta_1_},
+            {"beta_2", beta_2_},       {"epsilon", epsilon_},             {"amsgrad", amsgrad_}};
+  }
+
+  /// First-moment estimates m, one per variable, in build order.
+  const std::vector<Matrix<Scalar>>& momentums() const { return momentums_; }
+  /// Second-moment estimates v, one per variable, in build order.
+  const std::vector<Matrix<Scalar>>& velocities() const { return velocities_; }
+
+  std::unique_ptr<Optimizer<Scalar>> clone() const override {
+    return std::make_unique<Adam>(*this);
+  }
+
+ private:
+  static void check_beta(const char* name, double value) {
+    if (!(value >= 0.0 && value < 1.0)) {
+      throw ValueError(detail::concat("Adam: ", name, " must be in [0, 1), got ", value));
+    }
+  }
+
+  double learning_rate_;
+  double beta_1_;
+  double beta_2_;
+  double epsilon_;
+  bool amsgrad_;
+  std::vector<Matrix<Scalar>> momentums_;
+  std::vector<Matrix<Scalar>> velocities_;
+  std::vector<Matrix<Scalar>> velocity_maxima_;
+};
+
+}  // namespace sinapse

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sinapse/layers/layer.hpp"
+
+namespace sinapse {
+
+/// Base of every optimizer. `build` creates the state for a list of trainable
+/// variables; `apply` then updates them from their gradients, in the same order.
+template <typename Scalar>
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+
+  /// Keras name, such as "adam".
+  virtual std::string name() const = 0;
+
+  /// Creates zeroed state for these variables and resets the step counter.
+  virtual void build(const std::vector<Variable<Scalar>*>& variables) = 0;
+  bool built() const { return built_; }
+
+  /// Performs one update step with the gradients stored in the variables.
+  virtual void apply(const std::vector<Variable<Scalar>*>& variables) = 0;
+
+  /// Number of update steps applied so far (Keras's `iterations`).
+  long long iterations() const { return iterations_; }
+
+  /// Number of state values, counted as Keras's summary counts "Optimizer params":
+  /// the step counter and learning rate plus the per-weight slots.
+  virtual Index count_params() const = 0;
+
+  /// Bytes of that state: an 8-byte step counter plus Scalar-sized values.
+  virtual std::size_t state_bytes() const = 0;
+
+  virtual Config get_config() const { return {{"name", name()}}; }
+
+  virtual std::unique_ptr<Optimizer> clone() const = 0;
+
+ protected:
+  bool built_ = false;
+  long long iterations_ = 0;
+};
+
+}  // namespace sinapse

@@ -1,0 +1,35 @@
+#pragma once
+
+// Umbrella header: includes every public sinapse header.
+
+#include "sinapse/version.hpp"
+
+#include "sinapse/core/errors.hpp"
+#include "sinapse/core/naming.hpp"
+#include "sinapse/core/random.hpp"
+#include "sinapse/core/types.hpp"
+
+#include "sinapse/activations/activation_function.hpp"
+
+#include "sinapse/layers/activation.hpp"
+#include "sinapse/layers/add.hpp"
+#include "sinapse/layers/batch_normalization.hpp"
+#include "sinapse/layers/concatenate.hpp"
+#include "sinapse/layers/dense.hpp"
+#include "sinapse/layers/dropout.hpp"
+#include "sinapse/layers/input_layer.hpp"
+#include "sinapse/layers/layer.hpp"
+
+#include "sinapse/losses/binary_crossentropy.hpp"
+#include "sinapse/losses/loss.hpp"
+
+#include "sinapse/metrics/binary_accuracy.hpp"
+#include "sinapse/metrics/metric.hpp"
+
+#include "sinapse/optimizers/adam.hpp"
+#include "sinapse/optimizers/optimizer.hpp"
+
+#include "sinapse/model/compile_arguments.hpp"
+#include "sinapse/model/fit_options.hpp"
+#include "sinapse/model/model.hpp"
+#include "sinapse/model/tensor.hpp"
