@@ -11,6 +11,10 @@
 
 #include "sinapse/activations/activation_function.hpp"
 
+#include "sinapse/data/csv.hpp"
+#include "sinapse/data/standard_scaler.hpp"
+#include "sinapse/data/train_test_split.hpp"
+
 #include "sinapse/layers/activation.hpp"
 #include "sinapse/layers/add.hpp"
 #include "sinapse/layers/batch_normalization.hpp"

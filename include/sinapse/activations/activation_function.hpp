@@ -44,7 +44,7 @@ inline ActivationFunction parse_activation(const std::string& name) {
 namespace detail {
 
 /// Applies the activation in place to z, shaped (batch, units). Softmax normalises
-/// each row (sample) after subtracting its maximum, so exp never overflows.
+/// each row (sample) after subtracting its maximum, so exp never gets a positive argument.
 template <typename Scalar>
 void activate(ActivationFunction activation, Matrix<Scalar>& z) {
   switch (activation) {

@@ -144,8 +144,8 @@ class BatchNormalizationLayer : public Layer<Scalar> {
     RowVector inverse_std;  // 1 / sqrt(var + epsilon), (1, features)
   };
 
-  // gamma is 1 and beta 0 when scale or center is off; the variables then keep those
-  // values and take no gradient because variables() does not list them.
+  // With scale or center off, gamma stays 1 and beta stays 0. They take no gradient
+  // because variables() does not list them.
   auto gamma_row() const { return gamma_.value.col(0).transpose(); }
   auto beta_row() const { return beta_.value.col(0).transpose(); }
 

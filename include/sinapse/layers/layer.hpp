@@ -40,7 +40,7 @@ struct LayerCache {
   virtual ~LayerCache() = default;
 };
 
-/// What a forward pass needs besides the inputs.
+/// Mode and random source of one forward pass.
 struct ForwardContext {
   /// True inside `fit` and `train_on_batch`: Dropout drops and BatchNormalization uses
   /// batch statistics. False in `evaluate` and `predict`.

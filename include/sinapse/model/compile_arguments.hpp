@@ -54,8 +54,8 @@ class LossArgument {
 
 /// A metric for `Model::compile`: a Metric object, or a Keras name ("accuracy", "acc",
 /// "binary_accuracy"). Keras turns "accuracy" into binary accuracy for a model with one
-/// output column; for wider outputs it would pick categorical accuracy, which sinapse
-/// does not have, so `compile` rejects that case rather than compute something else.
+/// output column. For wider outputs Keras picks categorical accuracy, which sinapse does
+/// not have, so `compile` rejects that case rather than compute something else.
 template <typename Scalar>
 class MetricArgument {
  public:

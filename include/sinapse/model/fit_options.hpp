@@ -32,7 +32,7 @@ class FitOptions {
   /// Seed of the model's training generator (shuffling and dropout masks) for this
   /// call; unset continues the model's generator.
   SINAPSE_OPTION(std::optional<std::uint64_t>, seed);
-  /// Where progress goes; null means std::cout.
+  /// Stream for progress output; null means std::cout.
   SINAPSE_OPTION(std::ostream*, output) = nullptr;
 
  public:
@@ -62,14 +62,14 @@ class EvaluateOptions {
   SINAPSE_OPTION(Index, batch_size) = 32;
   /// 0 silent, 1 progress line, 2 one plain line.
   SINAPSE_OPTION(int, verbose) = 1;
-  /// Where progress goes; null means std::cout.
+  /// Stream for progress output; null means std::cout.
   SINAPSE_OPTION(std::ostream*, output) = nullptr;
 };
 
 /// Arguments of `Model::predict`; the same as `evaluate`'s.
 using PredictOptions = EvaluateOptions;
 
-/// What `fit` returns, as Keras's History callback.
+/// Per-epoch results of `fit`, as in Keras's History callback.
 struct History {
   /// Per-epoch values by name ("accuracy", "loss", "val_accuracy", "val_loss"): the
   /// exact means over each epoch's samples.

@@ -214,11 +214,11 @@ class Model {
   /// Trains for `options.epochs()` epochs and returns the per-epoch history.
   ///
   /// Each epoch draws a new order of the training samples (unless shuffle is off) and
-  /// runs one step per batch; the last batch keeps the remaining samples even when it
+  /// runs one step per batch. The last batch keeps the remaining samples even when it
   /// is smaller. The reported loss is the batch-size-weighted mean over the epoch, and
-  /// the accuracy the exact fraction of correct samples, both from the training-mode
-  /// forward pass before each update. validation_split holds out the last
-  /// N - floor(N (1 - split)) rows before shuffling, as Keras does.
+  /// the accuracy is the exact fraction of correct samples. Both come from the
+  /// training-mode forward pass before each update. validation_split holds out the
+  /// last N - floor(N (1 - split)) rows before shuffling, as Keras does.
   /// @throws StateError before compile; ShapeError or ValueError for bad data or options,
   /// before anything changes.
   History fit(const MatrixType& x, const MatrixType& y, const FitOptions<Scalar>& options = {}) {
@@ -340,7 +340,7 @@ class Model {
   void forward(bool training) {
     const ForwardContext context{training, &generator_};
     for (RuntimeNode& runtime : nodes_) {
-      if (runtime.inbound.empty()) continue;  // an input: its output holds the batch
+      if (runtime.inbound.empty()) continue;  // an input: its output contains the batch
       for (std::size_t i = 0; i < runtime.inbound.size(); ++i) {
         runtime.input_pointers[i] = &nodes_[runtime.inbound[i]].output;
       }
@@ -357,8 +357,8 @@ class Model {
     for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
       RuntimeNode& runtime = *it;
       if (runtime.inbound.empty() || !runtime.gradient_set) continue;
-      // The first consumer to reach a producer writes its gradient in place; later
-      // ones (fan-out, or the same tensor passed twice) write to scratch and add.
+      // The first consumer to reach a producer writes its gradient in place. Later
+      // consumers (fan-out, or one tensor passed twice) write to scratch and add it.
       std::vector<bool> add_scratch(runtime.inbound.size(), false);
       for (std::size_t i = 0; i < runtime.inbound.size(); ++i) {
         RuntimeNode& producer = nodes_[runtime.inbound[i]];
