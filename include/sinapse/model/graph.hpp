@@ -86,28 +86,37 @@ GraphOrder<Scalar> order_graph(const std::vector<std::shared_ptr<Node<Scalar>>>&
           "', which is not among the model's inputs; add it to the inputs list"));
     }
   }
-  // Declared inputs that the output does not use still belong to the model (they take
-  // data in fit and predict), at depth 0 as in Keras.
-  for (const NodePtr& input : inputs) {
-    if (state[input.get()] == 0) {
-      state[input.get()] = 2;
-      visit_order.push_back(input.get());
-      order.nodes.insert(order.nodes.begin(), input);
-    }
-  }
-
-  // Depth: the output is 0 and a producer is one deeper than its deepest consumer.
+  // Depth, as Keras's map_graph computes it: the output is 0, a layer called several
+  // times takes the greatest depth of its calls, and a producer is one deeper than the
+  // deepest of its consumers.
   std::map<const Node<Scalar>*, int> depth;
+  std::map<const Layer<Scalar>*, int> layer_depth;
   for (auto it = order.nodes.rbegin(); it != order.nodes.rend(); ++it) {
-    const int node_depth = depth[it->get()];
+    const Layer<Scalar>* layer = (*it)->layer.get();
+    const int node_depth = std::max(depth[it->get()], layer_depth[layer]);
+    depth[it->get()] = node_depth;
+    layer_depth[layer] = node_depth;
     for (const NodePtr& producer : (*it)->inbound) {
       depth[producer.get()] = std::max(depth[producer.get()], node_depth + 1);
     }
   }
-  std::map<const Layer<Scalar>*, int> layer_depth;
-  std::map<const Layer<Scalar>*, std::size_t> first_visit;
+
+  // Traversal rank for ties: first visit from the output. Declared inputs that the
+  // output does not use still belong to the model (they take data in fit and predict);
+  // Keras puts them at depth 0 ahead of every other layer, in declared order.
+  std::map<const Layer<Scalar>*, long> first_visit;
   std::map<const Layer<Scalar>*, std::shared_ptr<Layer<Scalar>>> layer_of;
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const NodePtr& input = inputs[k];
+    if (state[input.get()] != 0) continue;
+    state[input.get()] = 2;
+    order.nodes.insert(order.nodes.begin(), input);
+    first_visit[input->layer.get()] = static_cast<long>(k) - static_cast<long>(inputs.size());
+    layer_of[input->layer.get()] = input->layer;
+    layer_depth[input->layer.get()] = 0;
+  }
   std::map<std::string, const Layer<Scalar>*> by_name;
+  for (const auto& entry : layer_of) by_name.emplace(entry.first->name(), entry.first);
   for (std::size_t i = 0; i < visit_order.size(); ++i) {
     const Node<Scalar>* node = visit_order[i];
     const Layer<Scalar>* layer = node->layer.get();
@@ -117,8 +126,7 @@ GraphOrder<Scalar> order_graph(const std::vector<std::shared_ptr<Node<Scalar>>>&
                                       "\" is used by two different layers; layer names must be "
                                       "unique within a model"));
     }
-    if (first_visit.emplace(layer, i).second) layer_of[layer] = node->layer;
-    layer_depth[layer] = std::max(layer_depth[layer], depth[node]);
+    if (first_visit.emplace(layer, static_cast<long>(i)).second) layer_of[layer] = node->layer;
   }
   for (const auto& entry : layer_of) order.layers.push_back(entry.second);
   std::sort(order.layers.begin(), order.layers.end(),

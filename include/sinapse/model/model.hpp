@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -183,9 +184,12 @@ class Model {
       new_metrics.push_back(metric.make());
     }
     for (std::size_t i = 0; i < new_metrics.size(); ++i) {
+      if (new_metrics[i]->name() == "loss") {
+        throw ValueError(
+            "compile: a metric is named \"loss\", which is the loss's own log key; rename it");
+      }
       for (std::size_t j = 0; j < i; ++j) {
-        if (new_metrics[i]->name() == new_metrics[j]->name() ||
-            new_metrics[i]->name() == "loss") {
+        if (new_metrics[i]->name() == new_metrics[j]->name()) {
           throw ValueError(detail::concat("compile: metric name \"", new_metrics[i]->name(),
                                           "\" is used twice; give each metric its own name"));
         }
@@ -231,6 +235,12 @@ class Model {
     return fit(pointers(x), y, options);
   }
 
+  /// Trains a model with several inputs given as a braced list: `fit({x1, x2}, y)`.
+  History fit(std::initializer_list<MatrixType> x, const MatrixType& y,
+              const FitOptions<Scalar>& options = {}) {
+    return fit(pointers(x), y, options);
+  }
+
   /// Computes the loss and metrics in inference mode, returned by name
   /// (`result.at("loss")`, `result.at("accuracy")`).
   Logs evaluate(const MatrixType& x, const MatrixType& y, const EvaluateOptions& options = {}) {
@@ -238,6 +248,11 @@ class Model {
   }
 
   Logs evaluate(const std::vector<MatrixType>& x, const MatrixType& y,
+                const EvaluateOptions& options = {}) {
+    return evaluate(pointers(x), y, options);
+  }
+
+  Logs evaluate(std::initializer_list<MatrixType> x, const MatrixType& y,
                 const EvaluateOptions& options = {}) {
     return evaluate(pointers(x), y, options);
   }
@@ -251,6 +266,10 @@ class Model {
     return predict(pointers(x), options);
   }
 
+  MatrixType predict(std::initializer_list<MatrixType> x, const PredictOptions& options = {}) {
+    return predict(pointers(x), options);
+  }
+
   /// Runs one training step on x and y as a single batch and returns that batch's loss
   /// and metrics (computed before the update).
   Logs train_on_batch(const MatrixType& x, const MatrixType& y) {
@@ -261,12 +280,20 @@ class Model {
     return train_on_batch(pointers(x), y);
   }
 
+  Logs train_on_batch(std::initializer_list<MatrixType> x, const MatrixType& y) {
+    return train_on_batch(pointers(x), y);
+  }
+
   /// Returns the loss and metrics of x and y as a single batch in inference mode.
   Logs test_on_batch(const MatrixType& x, const MatrixType& y) {
     return test_on_batch(std::vector<const MatrixType*>{&x}, y);
   }
 
   Logs test_on_batch(const std::vector<MatrixType>& x, const MatrixType& y) {
+    return test_on_batch(pointers(x), y);
+  }
+
+  Logs test_on_batch(std::initializer_list<MatrixType> x, const MatrixType& y) {
     return test_on_batch(pointers(x), y);
   }
 
@@ -331,7 +358,8 @@ class Model {
     Layer<Scalar>* layer() const { return node->layer.get(); }
   };
 
-  static std::vector<const MatrixType*> pointers(const std::vector<MatrixType>& x) {
+  template <typename Container>
+  static std::vector<const MatrixType*> pointers(const Container& x) {
     std::vector<const MatrixType*> result;
     for (const MatrixType& matrix : x) result.push_back(&matrix);
     return result;
@@ -696,9 +724,11 @@ class Model {
   /// Keras's test for the 3-column layout: one node per depth level, each with at most
   /// one input, and no layer called twice.
   bool sequential_like() const {
+    std::map<const Layer<Scalar>*, int> calls;
     for (const RuntimeNode& runtime : nodes_) {
       if (runtime.inbound.size() > 1) return false;
-      if (runtime.layer()->node_count() > 1) return false;
+      // Only calls inside this model count: the layer may also sit in other graphs.
+      if (++calls[runtime.layer()] > 1) return false;
     }
     // In a graph where every node has at most one input and the output reaches every
     // node, one node per level means the nodes form a single chain.
