@@ -580,13 +580,13 @@ TEST_CASE("reject Adam hyperparameters", "[optimizers][rejection]") {
     CHECK_THROWS_AS(Adam<float>(1e-3, 0.9, beta), ValueError);
     CHECK_THROWS_WITH(Adam<float>(1e-3, 0.9, beta), ContainsSubstring("beta_2 must be in [0, 1)"));
   }
-  for (double epsilon : {-1e-7, inf, nan}) {
+  for (double epsilon : {0.0, -1e-7, inf, nan}) {
     INFO("epsilon " << epsilon);
     CHECK_THROWS_AS(Adam<float>(1e-3, 0.9, 0.999, epsilon), ValueError);
     CHECK_THROWS_WITH(Adam<float>(1e-3, 0.9, 0.999, epsilon), ContainsSubstring("epsilon"));
   }
   CHECK_THROWS_WITH(Adam<float>(-1.0), ContainsSubstring("got -1"));
-  CHECK_NOTHROW(Adam<float>(1e-3, 0.0, 0.0, 0.0));
+  CHECK_NOTHROW(Adam<float>(1e-3, 0.0, 0.0, 1e-12));
 }
 
 TEST_CASE("reject loss and metric options", "[losses][rejection]") {

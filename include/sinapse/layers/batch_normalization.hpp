@@ -90,11 +90,13 @@ class BatchNormalizationLayer : public Layer<Scalar> {
     output = state->normalized.array().rowwise() * gamma_row().array();
     output.rowwise() += beta_row();
 
+    // 1 - momentum is computed in double and rounded once, as Keras does in Python.
     const Scalar momentum = static_cast<Scalar>(options_.momentum());
+    const Scalar one_minus_momentum = static_cast<Scalar>(1.0 - options_.momentum());
     moving_mean_.value.col(0) =
-        moving_mean_.value.col(0) * momentum + mean.transpose() * (Scalar(1) - momentum);
+        moving_mean_.value.col(0) * momentum + mean.transpose() * one_minus_momentum;
     moving_variance_.value.col(0) =
-        moving_variance_.value.col(0) * momentum + variance.transpose() * (Scalar(1) - momentum);
+        moving_variance_.value.col(0) * momentum + variance.transpose() * one_minus_momentum;
   }
 
   void backward(const Inputs&, const MatrixType&, MatrixType& output_gradient, LayerCache* cache,

@@ -23,7 +23,8 @@ template <typename Scalar>
 class Adam : public Optimizer<Scalar> {
  public:
   /// @throws ValueError unless learning_rate > 0, 0 <= beta_1 < 1, 0 <= beta_2 < 1 and
-  /// epsilon >= 0, all finite.
+  /// epsilon > 0, all finite. Keras also accepts epsilon = 0, but then a weight whose
+  /// gradients have all been zero becomes 0 / 0 = NaN, so sinapse rejects it.
   explicit Adam(double learning_rate = 1e-3, double beta_1 = 0.9, double beta_2 = 0.999,
                 double epsilon = 1e-7, bool amsgrad = false)
       : learning_rate_(learning_rate),
@@ -37,9 +38,9 @@ class Adam : public Optimizer<Scalar> {
     }
     check_beta("beta_1", beta_1);
     check_beta("beta_2", beta_2);
-    if (!(epsilon >= 0.0 && std::isfinite(epsilon))) {
+    if (!(epsilon > 0.0 && std::isfinite(epsilon))) {
       throw ValueError(
-          detail::concat("Adam: epsilon must be a finite number >= 0, got ", epsilon));
+          detail::concat("Adam: epsilon must be a positive finite number, got ", epsilon));
     }
   }
 
@@ -67,6 +68,10 @@ class Adam : public Optimizer<Scalar> {
     const Scalar one(1);
     const Scalar beta_1 = static_cast<Scalar>(beta_1_);
     const Scalar beta_2 = static_cast<Scalar>(beta_2_);
+    // Keras computes 1 - beta in Python's double and rounds it once, while beta^t is
+    // computed in Scalar; doing the same keeps float results on Keras's rounding.
+    const Scalar one_minus_beta_1 = static_cast<Scalar>(1.0 - beta_1_);
+    const Scalar one_minus_beta_2 = static_cast<Scalar>(1.0 - beta_2_);
     const Scalar epsilon = static_cast<Scalar>(epsilon_);
     const Scalar step = static_cast<Scalar>(this->iterations_ + 1);
     const Scalar alpha = static_cast<Scalar>(learning_rate_) *
@@ -75,8 +80,8 @@ class Adam : public Optimizer<Scalar> {
       const Matrix<Scalar>& gradient = variables[k]->gradient;
       Matrix<Scalar>& m = momentums_[k];
       Matrix<Scalar>& v = velocities_[k];
-      m.array() += (gradient.array() - m.array()) * (one - beta_1);
-      v.array() += (gradient.array().square() - v.array()) * (one - beta_2);
+      m.array() += (gradient.array() - m.array()) * one_minus_beta_1;
+      v.array() += (gradient.array().square() - v.array()) * one_minus_beta_2;
       if (amsgrad_) {
         Matrix<Scalar>& v_hat = velocity_maxima_[k];
         v_hat = v_hat.cwiseMax(v);
