@@ -6,6 +6,7 @@
 #include <sinapse/sinapse.hpp>
 
 #include "support/catch.hpp"
+#include "support/random_data.hpp"
 #include "support/gradient_check.hpp"
 #include "support/matrix_compare.hpp"
 
@@ -15,18 +16,7 @@ using sinapse::ConcatenateLayer;
 using sinapse::Index;
 using sinapse::Matrix;
 
-/// Returns a (rows, cols) matrix of values drawn uniformly from [-1, 1).
-template <typename Scalar>
-Matrix<Scalar> random_matrix(Index rows, Index cols, std::uint64_t seed) {
-  sinapse::Generator generator(seed);
-  Matrix<Scalar> result(rows, cols);
-  for (Index j = 0; j < cols; ++j) {
-    for (Index i = 0; i < rows; ++i) {
-      result(i, j) = static_cast<Scalar>(2.0 * generator.uniform() - 1.0);
-    }
-  }
-  return result;
-}
+using test_support::random_matrix;
 
 }  // namespace
 

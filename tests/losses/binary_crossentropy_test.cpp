@@ -12,6 +12,7 @@
 
 #include "reference/reference_values.hpp"
 #include "support/catch.hpp"
+#include "support/random_data.hpp"
 #include "support/gradient_check.hpp"
 #include "support/matrix_compare.hpp"
 
@@ -21,15 +22,7 @@ using sinapse::BinaryCrossentropy;
 using sinapse::Index;
 using sinapse::Matrix;
 
-/// Returns a (rows, cols) matrix of values drawn uniformly from [low, high).
-Matrix<double> random_matrix(Index rows, Index cols, std::uint64_t seed, double low, double high) {
-  sinapse::Generator generator(seed);
-  Matrix<double> result(rows, cols);
-  for (Index j = 0; j < cols; ++j) {
-    for (Index i = 0; i < rows; ++i) result(i, j) = low + (high - low) * generator.uniform();
-  }
-  return result;
-}
+using test_support::random_matrix;
 
 /// Per-element losses and gradients: each (y, p) row is its own batch of one, so the
 /// batch loss is the element loss and the gradient is d loss / d p.

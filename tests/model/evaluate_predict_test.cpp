@@ -9,24 +9,14 @@
 #include <sinapse/sinapse.hpp>
 
 #include "support/catch.hpp"
+#include "support/random_data.hpp"
 #include "support/matrix_compare.hpp"
 
 namespace {
 
 using namespace sinapse;
 
-/// Returns a (rows, cols) matrix of values drawn uniformly from [-1, 1).
-template <typename Scalar>
-Matrix<Scalar> random_matrix(Index rows, Index cols, std::uint64_t seed) {
-  Generator generator(seed);
-  Matrix<Scalar> result(rows, cols);
-  for (Index j = 0; j < cols; ++j) {
-    for (Index i = 0; i < rows; ++i) {
-      result(i, j) = static_cast<Scalar>(2.0 * generator.uniform() - 1.0);
-    }
-  }
-  return result;
-}
+using test_support::random_matrix;
 
 /// Returns labels 1 where the first column of x is positive, else 0.
 template <typename Scalar>

@@ -10,6 +10,7 @@
 #include <sinapse/sinapse.hpp>
 
 #include "support/catch.hpp"
+#include "support/random_data.hpp"
 #include "support/gradient_check.hpp"
 #include "support/matrix_compare.hpp"
 
@@ -19,16 +20,7 @@ using sinapse::Index;
 using sinapse::Matrix;
 using sinapse::Model;
 
-/// Returns a (rows, cols) matrix of values drawn uniformly from [low, high).
-Matrix<double> random_matrix(Index rows, Index cols, std::uint64_t seed, double low = -1.0,
-                             double high = 1.0) {
-  sinapse::Generator generator(seed);
-  Matrix<double> result(rows, cols);
-  for (Index j = 0; j < cols; ++j) {
-    for (Index i = 0; i < rows; ++i) result(i, j) = low + (high - low) * generator.uniform();
-  }
-  return result;
-}
+using test_support::random_matrix;
 
 /// Replaces every weight of the model with values from U(-1, 1), so that biases are
 /// not zero and every path carries a gradient.

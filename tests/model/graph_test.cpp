@@ -9,36 +9,20 @@
 #include <sinapse/sinapse.hpp>
 
 #include "support/catch.hpp"
+#include "support/random_data.hpp"
 #include "support/matrix_compare.hpp"
 
 namespace {
 
 using namespace sinapse;
 
-#if SINAPSE_CATCH2_V3
 using Catch::Matchers::ContainsSubstring;
-#else
-Catch::Matchers::StdString::ContainsMatcher ContainsSubstring(const std::string& text) {
-  return Catch::Matchers::Contains(text);
-}
-#endif
 
 /// One x matrix per model input. A braced list without the type name is ambiguous, because
 /// Eigen's two-argument Matrix constructor also accepts it.
 using Inputs = std::vector<Matrix<double>>;
 
-/// Returns a (rows, cols) matrix of values drawn uniformly from [-1, 1).
-template <typename Scalar>
-Matrix<Scalar> random_matrix(Index rows, Index cols, std::uint64_t seed) {
-  Generator generator(seed);
-  Matrix<Scalar> result(rows, cols);
-  for (Index j = 0; j < cols; ++j) {
-    for (Index i = 0; i < rows; ++i) {
-      result(i, j) = static_cast<Scalar>(2.0 * generator.uniform() - 1.0);
-    }
-  }
-  return result;
-}
+using test_support::random_matrix;
 
 /// Names of the model's layers, in `layers()` order.
 template <typename Scalar>

@@ -16,13 +16,7 @@ namespace {
 
 using namespace sinapse;
 
-#if SINAPSE_CATCH2_V3
 using Catch::Matchers::ContainsSubstring;
-#else
-Catch::Matchers::StdString::ContainsMatcher ContainsSubstring(const std::string& text) {
-  return Catch::Matchers::Contains(text);
-}
-#endif
 
 const float nan_value = std::numeric_limits<float>::quiet_NaN();
 const float inf_value = std::numeric_limits<float>::infinity();

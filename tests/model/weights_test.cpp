@@ -15,13 +15,7 @@ namespace {
 
 using namespace sinapse;
 
-#if SINAPSE_CATCH2_V3
 using Catch::Matchers::ContainsSubstring;
-#else
-Catch::Matchers::StdString::ContainsMatcher ContainsSubstring(const std::string& text) {
-  return Catch::Matchers::Contains(text);
-}
-#endif
 
 /// Input(3) -> Dense(4, tanh) -> BatchNormalization -> Dense(1, sigmoid), with the
 /// automatic names dense, batch_normalization and dense_1.

@@ -17,3 +17,18 @@
 #else
 #include <catch2/catch.hpp>
 #endif
+
+#if !SINAPSE_CATCH2_V3
+#include <string>
+
+namespace Catch {
+namespace Matchers {
+
+// Catch2 v3's name for the substring matcher, so tests spell it one way for both versions.
+inline StdString::ContainsMatcher ContainsSubstring(const std::string& text) {
+  return Contains(text);
+}
+
+}  // namespace Matchers
+}  // namespace Catch
+#endif
