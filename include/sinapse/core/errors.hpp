@@ -30,6 +30,13 @@ class StateError : public Error {
   using Error::Error;
 };
 
+/// Training produced NaN or inf from finite data, for example from features too large
+/// for the Scalar type or a learning rate that makes the weights diverge.
+class FloatingPointError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A Keras feature that sinapse does not provide yet.
 class NotImplementedError : public Error {
  public:

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <random>
 
+#include "sinapse/core/errors.hpp"
+
 namespace sinapse {
 
 /// Pseudo-random generator used for weight initialisation, dropout masks and
@@ -42,8 +44,10 @@ class Generator {
   /// Returns a double uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
-  /// Returns an integer uniform in [0, bound), without modulo bias. `bound` must be > 0.
+  /// Returns an integer uniform in [0, bound), without modulo bias.
+  /// @throws ValueError for bound 0, which has no valid result.
   std::uint64_t below(std::uint64_t bound) {
+    if (bound == 0) throw ValueError("Generator::below: bound must be positive, got 0");
     // Reject the top partial range so that every residue is equally likely.
     const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % bound);
     std::uint64_t value = next();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <limits>
 #include <type_traits>
 
 namespace sinapse {
@@ -23,6 +24,23 @@ template <typename Scalar>
 using MatrixRef = Eigen::Ref<const Matrix<Scalar>>;
 
 namespace detail {
+
+/// Name of the Scalar type for messages: "float" or "double".
+template <typename Scalar>
+constexpr const char* scalar_name() {
+  return std::is_same<Scalar, float>::value ? "float" : "double";
+}
+
+/// True when value is positive and finite both as a double and rounded to Scalar. The
+/// range check comes first, because converting an out-of-range double to float is
+/// undefined behaviour.
+template <typename Scalar>
+bool is_positive_in(double value) {
+  if (!(value > 0.0 && value <= static_cast<double>(std::numeric_limits<Scalar>::max()))) {
+    return false;
+  }
+  return static_cast<Scalar>(value) > Scalar(0);
+}
 
 template <typename Scalar>
 constexpr void check_scalar_type() {

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -108,7 +109,8 @@ inline bool parse_csv_number(const std::string& text, double& value, bool& overf
   errno = 0;
   value = std::strtod(begin, &end);
   overflow = errno == ERANGE && std::isinf(value);
-  return end != begin && *end == '\0';
+  // The whole text must be consumed, including any characters after an embedded NUL.
+  return end != begin && end == begin + text.size();
 }
 
 /// Converts one data cell to Scalar.
@@ -132,8 +134,13 @@ Scalar parse_csv_cell(const std::string& text, const std::string& source, long l
                             "\" is not finite; replace NaN and infinite values in the file"));
   }
   // The range check comes before the cast, because converting a double beyond float's
-  // range to float is undefined behaviour.
-  if (overflow || std::abs(value) > static_cast<double>(std::numeric_limits<Scalar>::max())) {
+  // range to float is undefined behaviour. Values up to half a unit in the last place
+  // above the largest float (such as 3.4028235e38) still round to it.
+  const double largest = static_cast<double>(std::numeric_limits<Scalar>::max());
+  const double rounding_margin =
+      std::is_same<Scalar, float>::value ? std::ldexp(1.0, 103) : 0.0;
+  if (overflow || std::abs(value) >= largest + rounding_margin ||
+      (rounding_margin == 0.0 && std::abs(value) > largest)) {
     throw ValueError(concat(location, ": \"", text, "\" is outside the range of ",
                             sizeof(Scalar) == sizeof(float) ? "float" : "double"));
   }

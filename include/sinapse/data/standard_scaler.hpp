@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -40,19 +41,23 @@ class StandardScaler {
     check_finite("StandardScaler::fit", x);
     const Index features = x.cols();
     const double samples = static_cast<double>(x.rows());
-    VectorType mean(features);
-    VectorType scale(features);
+    Eigen::VectorXd mean(features);
+    Eigen::VectorXd scale(features);
     for (Index j = 0; j < features; ++j) {
       const Eigen::VectorXd column = x.col(j).template cast<double>();
       if ((column.array() == column(0)).all()) {
-        mean(j) = x(0, j);
-        scale(j) = Scalar(1);
+        mean(j) = column(0);
+        scale(j) = 1.0;
         continue;
       }
-      const double column_mean = column.sum() / samples;
-      const double variance = (column.array() - column_mean).square().sum() / samples;
-      mean(j) = static_cast<Scalar>(column_mean);
-      scale(j) = variance > 0.0 ? static_cast<Scalar>(std::sqrt(variance)) : Scalar(1);
+      // Dividing by the largest magnitude first keeps the sums finite for values near
+      // the largest double; the statistics are scaled back afterwards.
+      const double magnitude = column.cwiseAbs().maxCoeff();
+      const Eigen::VectorXd unit = column / magnitude;
+      const double unit_mean = unit.sum() / samples;
+      const double unit_variance = (unit.array() - unit_mean).square().sum() / samples;
+      mean(j) = unit_mean * magnitude;
+      scale(j) = unit_variance > 0.0 ? std::sqrt(unit_variance) * magnitude : 1.0;
     }
     mean_ = std::move(mean);
     scale_ = std::move(scale);
@@ -73,9 +78,23 @@ class StandardScaler {
           ", expected (samples, ", mean_.size(), ") as in the data passed to fit"));
     }
     check_finite("StandardScaler::transform", x);
-    MatrixType result = x.rowwise() - mean_.transpose();
-    result.array().rowwise() /= scale_.transpose().array();
-    return result;
+    // x / scale - mean / scale in double: no intermediate overflows for data like the
+    // fitted data, and a float scale that would round to 0 never divides.
+    const Eigen::MatrixXd scaled =
+        (x.template cast<double>().array().rowwise() / scale_.transpose().array()).rowwise() -
+        (mean_.array() / scale_.array()).transpose();
+    const double limit = static_cast<double>(std::numeric_limits<Scalar>::max());
+    for (Index j = 0; j < scaled.cols(); ++j) {
+      for (Index i = 0; i < scaled.rows(); ++i) {
+        if (!(std::abs(scaled(i, j)) <= limit)) {
+          throw ValueError(detail::concat(
+              "StandardScaler::transform: the value at row ", i, ", column ", j, " (", x(i, j),
+              ") scales to ", scaled(i, j), ", outside the range of ",
+              detail::scalar_name<Scalar>(), "; it lies far outside the fitted data"));
+        }
+      }
+    }
+    return scaled.template cast<Scalar>();
   }
 
   /// Fits on x and returns x transformed.
@@ -85,11 +104,12 @@ class StandardScaler {
   bool fitted() const { return mean_.size() > 0; }
 
   /// Mean of each feature column, (features); empty before `fit`.
-  const VectorType& mean() const { return mean_; }
+  VectorType mean() const { return mean_.template cast<Scalar>(); }
 
   /// Divisor of each feature column, (features): its population standard deviation, or 1
-  /// for a constant column; empty before `fit`.
-  const VectorType& scale() const { return scale_; }
+  /// for a constant column; empty before `fit`. `transform` uses the double values, so a
+  /// deviation that rounds to 0 in float still scales correctly.
+  VectorType scale() const { return scale_.template cast<Scalar>(); }
 
  private:
   static void check_finite(const char* caller, const MatrixType& x) {
@@ -105,8 +125,8 @@ class StandardScaler {
     }
   }
 
-  VectorType mean_;
-  VectorType scale_;
+  Eigen::VectorXd mean_;
+  Eigen::VectorXd scale_;
 };
 
 }  // namespace sinapse

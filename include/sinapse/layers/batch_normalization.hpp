@@ -43,7 +43,8 @@ class BatchNormalizationLayer : public Layer<Scalar> {
   using typename Layer<Scalar>::InputGradients;
   using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
 
-  /// @throws ValueError unless 0 <= momentum <= 1 and epsilon > 0.
+  /// @throws ValueError unless 0 <= momentum <= 1 and epsilon is positive and finite in
+  /// Scalar.
   explicit BatchNormalizationLayer(const BatchNormalizationOptions& options)
       : Layer<Scalar>("BatchNormalization", options.name()), options_(checked(options)) {}
 
@@ -137,6 +138,7 @@ class BatchNormalizationLayer : public Layer<Scalar> {
     moving_mean_ = detail::make_variable<Scalar>("moving_mean", features, 1, Scalar(0), false, 1);
     moving_variance_ =
         detail::make_variable<Scalar>("moving_variance", features, 1, Scalar(1), false, 1);
+    moving_variance_.non_negative = true;
     return features;
   }
 
@@ -156,9 +158,10 @@ class BatchNormalizationLayer : public Layer<Scalar> {
       throw ValueError(detail::concat("BatchNormalization: momentum must be in [0, 1], got ",
                                       options.momentum()));
     }
-    if (!(options.epsilon() > 0.0)) {
-      throw ValueError(detail::concat("BatchNormalization: epsilon must be positive, got ",
-                                      options.epsilon()));
+    if (!detail::is_positive_in<Scalar>(options.epsilon())) {
+      throw ValueError(detail::concat("BatchNormalization: epsilon must be positive and finite ",
+                                      "also after rounding to ", detail::scalar_name<Scalar>(),
+                                      ", got ", options.epsilon()));
     }
     return options;
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -52,7 +53,13 @@ class ConcatenateLayer : public Layer<Scalar> {
                                       "' must be called on a list of at least one tensor"));
     }
     Index total = 0;
-    for (Index width : widths) total += width;
+    for (Index width : widths) {
+      if (width > std::numeric_limits<Index>::max() - total) {
+        throw ShapeError(detail::concat("Concatenate '", this->name(), "': the total width of ",
+                                        this->widths_string(widths), " overflows"));
+      }
+      total += width;
+    }
     return total;
   }
 };

@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <cstddef>
+#include <limits>
+#include <new>
 #include <memory>
 #include <string>
 #include <utility>
@@ -25,6 +27,9 @@ struct Variable {
   Matrix<Scalar> gradient;
   bool trainable = true;
   int rank = 2;
+  /// True for weights that must not be negative, such as a moving variance; set_weights
+  /// rejects negative values for them.
+  bool non_negative = false;
 };
 
 /// One value of a layer configuration, as `get_config` reports it in Keras.
@@ -200,13 +205,28 @@ class Layer {
 namespace detail {
 
 /// Creates a trainable or non-trainable variable of the given shape, filled with a value.
+/// @throws ValueError when rows x cols overflows or the memory cannot be allocated,
+/// naming the shape and its size.
 template <typename Scalar>
 Variable<Scalar> make_variable(std::string name, Index rows, Index cols, Scalar fill,
                                bool trainable, int rank) {
+  const Index max_elements = std::numeric_limits<Index>::max() / Index(sizeof(Scalar)) / 2;
+  if (rows > 0 && cols > max_elements / rows) {
+    throw ValueError(detail::concat("weight '", name, "' of shape ", shape_string(rows, cols),
+                                    " is too large to address; use smaller layers"));
+  }
   Variable<Scalar> variable;
   variable.name = std::move(name);
-  variable.value = Matrix<Scalar>::Constant(rows, cols, fill);
-  if (trainable) variable.gradient = Matrix<Scalar>::Zero(rows, cols);
+  try {
+    variable.value = Matrix<Scalar>::Constant(rows, cols, fill);
+    if (trainable) variable.gradient = Matrix<Scalar>::Zero(rows, cols);
+  } catch (const std::bad_alloc&) {
+    const double gigabytes = static_cast<double>(rows) * static_cast<double>(cols) *
+                             sizeof(Scalar) * (trainable ? 2.0 : 1.0) / 1e9;
+    throw ValueError(detail::concat("weight '", variable.name, "' of shape ",
+                                    shape_string(rows, cols), " needs ", gigabytes,
+                                    " GB, which could not be allocated; use smaller layers"));
+  }
   variable.trainable = trainable;
   variable.rank = rank;
   return variable;

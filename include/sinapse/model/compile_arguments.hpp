@@ -25,7 +25,9 @@ class OptimizerArgument {
     optimizer_ = std::make_shared<Adam<Scalar>>();
   }
   /// Returns a fresh copy, so one argument can compile several models.
-  std::unique_ptr<Optimizer<Scalar>> make() const { return optimizer_->clone(); }
+  /// The copy has the settings only: a used optimizer's moments and step count would not
+  /// fit another model's weights, and Keras also starts a fresh state at compile.
+  std::unique_ptr<Optimizer<Scalar>> make() const { return optimizer_->clone_settings(); }
 
  private:
   std::shared_ptr<const Optimizer<Scalar>> optimizer_;

@@ -45,7 +45,9 @@ GraphOrder<Scalar> order_graph(const std::vector<std::shared_ptr<Node<Scalar>>>&
                                       "' is listed twice; list each input once"));
     }
   }
-  if (!output) throw ValueError("Model: the output is an empty Tensor");
+  if (!output) {
+    throw ValueError("Model: the output is an empty Tensor; pass the result of a layer call");
+  }
 
   GraphOrder<Scalar> order;
   std::map<const Node<Scalar>*, int> state;  // 1 while on the DFS stack, 2 when done

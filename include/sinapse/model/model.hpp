@@ -10,6 +10,7 @@
 #include <numeric>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -75,9 +76,14 @@ class Model {
     output_node_ = index_of.at(output.node().get());
     for (const auto& layer : layers_) {
       for (Variable<Scalar>* variable : layer->variables()) {
-        if (variable->trainable) trainable_.push_back(variable);
+        if (variable->trainable) {
+          trainable_.push_back(variable);
+        } else {
+          non_trainable_.push_back(variable);
+        }
       }
     }
+    non_trainable_backup_.resize(non_trainable_.size());
   }
 
   Model(Model&&) noexcept = default;
@@ -87,12 +93,16 @@ class Model {
 
   const std::string& name() const { return name_; }
 
+  /// False for a Model that was moved from; every other call on it then throws StateError.
+  bool valid() const { return !nodes_.empty(); }
+
   /// Layers in Keras's order (inputs first, by decreasing depth), each once.
   const std::vector<std::shared_ptr<Layer<Scalar>>>& layers() const { return layers_; }
 
   /// Returns the layer with this name.
   /// @throws ValueError if there is none.
   std::shared_ptr<Layer<Scalar>> get_layer(const std::string& layer_name) const {
+    require_valid("get_layer");
     for (const auto& layer : layers_) {
       if (layer->name() == layer_name) return layer;
     }
@@ -104,8 +114,21 @@ class Model {
 
   /// Number of input tensors, and the width of each.
   std::size_t input_count() const { return input_nodes_.size(); }
-  Index input_width(std::size_t i) const { return nodes_[input_nodes_.at(i)].layer()->output_width(); }
-  Index output_width() const { return nodes_[output_node_].layer()->output_width(); }
+
+  /// @throws ValueError if i is not an input index.
+  Index input_width(std::size_t i) const {
+    require_valid("input_width");
+    if (i >= input_nodes_.size()) {
+      throw ValueError(detail::concat("input_width: index ", i, " is out of range; the model has ",
+                                      input_nodes_.size(), " inputs"));
+    }
+    return nodes_[input_nodes_[i]].layer()->output_width();
+  }
+
+  Index output_width() const {
+    require_valid("output_width");
+    return nodes_[output_node_].layer()->output_width();
+  }
 
   /// Number of weights, trainable and non-trainable (optimizer state excluded).
   Index count_params() const {
@@ -135,6 +158,7 @@ class Model {
   /// (n, 1) matrix, such as an Eigen vector. Nothing changes when it throws.
   /// @throws ValueError for a wrong count or non-finite values; ShapeError for a wrong shape.
   void set_weights(const std::vector<MatrixType>& weights) {
+    require_valid("set_weights");
     std::vector<Variable<Scalar>*> variables;
     std::vector<std::string> owners;
     for (const auto& layer : layers_) {
@@ -160,6 +184,11 @@ class Model {
         throw ValueError(detail::concat("set_weights: array ", i, " (", owners[i], "/",
                                         variables[i]->name, ") contains NaN or inf"));
       }
+      if (variables[i]->non_negative && weights[i].size() > 0 && weights[i].minCoeff() < 0) {
+        throw ValueError(detail::concat("set_weights: array ", i, " (", owners[i], "/",
+                                        variables[i]->name, ") contains ", weights[i].minCoeff(),
+                                        ", but a variance cannot be negative"));
+      }
     }
     for (std::size_t i = 0; i < weights.size(); ++i) variables[i]->value = weights[i];
   }
@@ -173,6 +202,7 @@ class Model {
   /// @throws ValueError for an unknown name or a metric that does not fit the output.
   void compile(const OptimizerArgument<Scalar>& optimizer, const LossArgument<Scalar>& loss,
                const std::vector<MetricArgument<Scalar>>& metrics = {}) {
+    require_valid("compile");
     std::vector<std::unique_ptr<Metric<Scalar>>> new_metrics;
     for (const MetricArgument<Scalar>& metric : metrics) {
       if (!metric.keras_name().empty() && output_width() != 1) {
@@ -184,9 +214,12 @@ class Model {
       new_metrics.push_back(metric.make());
     }
     for (std::size_t i = 0; i < new_metrics.size(); ++i) {
-      if (new_metrics[i]->name() == "loss") {
-        throw ValueError(
-            "compile: a metric is named \"loss\", which is the loss's own log key; rename it");
+      const std::string& metric_name = new_metrics[i]->name();
+      if (metric_name == "loss" || metric_name.compare(0, 4, "val_") == 0) {
+        throw ValueError(detail::concat(
+            "compile: metric name \"", metric_name,
+            "\" collides with the log keys of the loss and of validation (\"loss\", \"val_*\"); "
+            "rename the metric"));
       }
       for (std::size_t j = 0; j < i; ++j) {
         if (new_metrics[i]->name() == new_metrics[j]->name()) {
@@ -240,6 +273,22 @@ class Model {
               const FitOptions<Scalar>& options = {}) {
     return fit(pointers(x), y, options);
   }
+
+  // A braced list of integers, such as predict({1, 2}), would otherwise become Eigen's
+  // uninitialised (1, 2) matrix. These deleted overloads turn that mistake into a compile
+  // error for every data entry point.
+  template <typename Integer, typename = std::enable_if_t<std::is_integral<Integer>::value>>
+  History fit(std::initializer_list<Integer>, const MatrixType&,
+              const FitOptions<Scalar>& = {}) = delete;
+  template <typename Integer, typename = std::enable_if_t<std::is_integral<Integer>::value>>
+  Logs evaluate(std::initializer_list<Integer>, const MatrixType&,
+                const EvaluateOptions& = {}) = delete;
+  template <typename Integer, typename = std::enable_if_t<std::is_integral<Integer>::value>>
+  MatrixType predict(std::initializer_list<Integer>, const PredictOptions& = {}) = delete;
+  template <typename Integer, typename = std::enable_if_t<std::is_integral<Integer>::value>>
+  Logs train_on_batch(std::initializer_list<Integer>, const MatrixType&) = delete;
+  template <typename Integer, typename = std::enable_if_t<std::is_integral<Integer>::value>>
+  Logs test_on_batch(std::initializer_list<Integer>, const MatrixType&) = delete;
 
   /// Computes the loss and metrics in inference mode, returned by name
   /// (`result.at("loss")`, `result.at("accuracy")`).
@@ -306,6 +355,7 @@ class Model {
 
   /// Returns what `summary` prints for a given line length.
   std::string summary_string(int line_length) const {
+    require_valid("summary");
     return detail::render_summary(summary_data(), line_length);
   }
 
@@ -313,7 +363,9 @@ class Model {
   // Lower-level access, used by tests and by code that drives training itself.
 
   /// Runs the forward pass on one batch and returns the output (batch, outputs).
+  /// @throws ShapeError or ValueError for inputs that `predict` would reject.
   const MatrixType& forward_batch(const std::vector<const MatrixType*>& x, bool training) {
+    check_inputs("forward_batch", x);
     for (std::size_t i = 0; i < input_nodes_.size(); ++i) nodes_[input_nodes_[i]].output = *x[i];
     forward(training);
     return nodes_[output_node_].output;
@@ -322,8 +374,22 @@ class Model {
   /// Back-propagates dLoss/dOutput through the last forward pass: zeroes and fills the
   /// gradients of every trainable variable. With `input_gradients`, it also returns
   /// dLoss/dx for each input.
+  /// @throws StateError unless the last forward pass ran in training mode; ShapeError
+  /// unless output_gradient has the shape of that pass's output.
   void backward_batch(const MatrixType& output_gradient,
                       std::vector<MatrixType>* input_gradients = nullptr) {
+    require_valid("backward_batch");
+    if (!last_forward_training_) {
+      throw StateError("backward_batch: no training forward pass to differentiate; call "
+                       "forward_batch(x, true) first");
+    }
+    const MatrixType& output = nodes_[output_node_].output;
+    if (output_gradient.rows() != output.rows() || output_gradient.cols() != output.cols()) {
+      throw ShapeError(detail::concat(
+          "backward_batch: output_gradient has shape ",
+          detail::shape_string(output_gradient.rows(), output_gradient.cols()), ", expected ",
+          detail::shape_string(output.rows(), output.cols()), " like the last forward output"));
+    }
     backward(output_gradient, input_gradients != nullptr);
     if (input_gradients != nullptr) {
       input_gradients->clear();
@@ -366,6 +432,7 @@ class Model {
   }
 
   void forward(bool training) {
+    last_forward_training_ = training;
     const ForwardContext context{training, &generator_};
     for (RuntimeNode& runtime : nodes_) {
       if (runtime.inbound.empty()) continue;  // an input: its output contains the batch
@@ -409,7 +476,16 @@ class Model {
     }
   }
 
+  /// Throws StateError for a Model that was moved from, whose graph is gone.
+  void require_valid(const char* caller) const {
+    if (!valid()) {
+      throw StateError(detail::concat(caller, ": this Model was moved from and has no graph; "
+                                              "use the Model it was moved to"));
+    }
+  }
+
   void require_compiled(const char* caller) const {
+    require_valid(caller);
     if (!compiled()) {
       throw StateError(detail::concat(caller,
                                       ": the model is not compiled; call compile(optimizer, "
@@ -420,9 +496,11 @@ class Model {
   /// Checks the inputs: count, equal non-zero row counts, widths and finite values.
   void check_inputs(const char* caller, const std::vector<const MatrixType*>& x,
                     const char* what = "x") const {
+    require_valid(caller);
     if (x.size() != input_nodes_.size()) {
-      throw ValueError(detail::concat(caller, ": got ", x.size(), " input arrays, but the model has ",
-                                      input_nodes_.size(), " inputs"));
+      throw ValueError(detail::concat(caller, ": expected ", input_nodes_.size(),
+                                      " input matrices (one per model input), got ", x.size(),
+                                      "; pass one x matrix per Input, in the model's input order"));
     }
     for (std::size_t i = 0; i < x.size(); ++i) {
       const std::string label = x.size() == 1 ? std::string(what)
@@ -469,10 +547,16 @@ class Model {
         if (!std::isfinite(m(i, j))) {
           throw ValueError(detail::concat(caller, ": ", label, " contains ", m(i, j), " at row ",
                                           i, ", column ", j,
-                                          "; replace NaN and inf values before training"));
+                                          "; replace NaN and inf values in the data first"));
         }
       }
     }
+  }
+
+  /// Number of batches for `rows` samples: ceil(rows / batch_size), without the overflow
+  /// of (rows + batch_size - 1) for a batch size near the largest Index.
+  static Index step_count(Index rows, Index batch_size) {
+    return rows / batch_size + (rows % batch_size != 0 ? 1 : 0);
   }
 
   static void check_batch_size(const char* caller, Index batch_size) {
@@ -515,13 +599,37 @@ class Model {
   }
 
   /// One step on the batch already in the input nodes and y_batch_; returns its loss.
-  Scalar train_step() {
+  /// `where` names the step in the error message.
+  /// @throws FloatingPointError when the loss or a gradient is NaN or inf. The step is
+  /// then not applied: weights, moving statistics and metrics keep their values.
+  Scalar train_step(const std::string& where) {
+    for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
+      non_trainable_backup_[i] = non_trainable_[i]->value;
+    }
     const MatrixType& y_pred = (forward(true), nodes_[output_node_].output);
     const Scalar loss = loss_->compute(y_batch_, y_pred, &loss_gradient_);
-    for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
+    if (!std::isfinite(loss)) reject_step(where, detail::concat("the loss is ", loss));
     backward(loss_gradient_, false);
+    for (std::size_t i = 0; i < trainable_.size(); ++i) {
+      if (!trainable_[i]->gradient.allFinite()) {
+        reject_step(where, detail::concat("the gradient of weight ", i, " (",
+                                          trainable_[i]->name, ") is not finite"));
+      }
+    }
+    for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
     optimizer_->apply(trainable_);
     return loss;
+  }
+
+  /// Restores the moving statistics that the failed step's forward pass changed, and throws.
+  [[noreturn]] void reject_step(const std::string& where, const std::string& problem) {
+    for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
+      non_trainable_[i]->value = non_trainable_backup_[i];
+    }
+    throw FloatingPointError(detail::concat(
+        where, ": ", problem,
+        ", so the step was not applied and the model keeps its last finite weights; scale "
+        "the features (for example with StandardScaler) or lower the learning rate"));
   }
 
   /// Inference on the batch in the input nodes; returns its loss and updates metrics.
@@ -555,7 +663,10 @@ class Model {
     check_batch_size("fit", options.batch_size());
     check_verbose("fit", options.verbose());
     if (options.validation_batch_size()) {
-      check_batch_size("fit: validation", *options.validation_batch_size());
+      if (*options.validation_batch_size() < 1) {
+        throw ValueError(detail::concat("fit: validation_batch_size must be at least 1, got ",
+                                        *options.validation_batch_size()));
+      }
     }
 
     const Index samples = x[0]->rows();
@@ -592,7 +703,7 @@ class Model {
     ensure_optimizer_built();
 
     const Index batch_size = options.batch_size();
-    const Index steps = (train_rows + batch_size - 1) / batch_size;
+    const Index steps = step_count(train_rows, batch_size);
     History history;
     history.epochs = options.epochs();
     history.steps = steps;
@@ -613,7 +724,9 @@ class Model {
         const Index begin = step * batch_size;
         const Index count = std::min(batch_size, train_rows - begin);
         gather(x, &y, order, begin, count);
-        loss_sum += static_cast<double>(train_step()) * static_cast<double>(count);
+        const Scalar loss = train_step(
+            detail::concat("fit: epoch ", epoch + 1, ", batch ", step + 1, " of ", steps));
+        loss_sum += static_cast<double>(loss) * static_cast<double>(count);
         seen += count;
         if (options.verbose() == 1) progress.update(step + 1, collect_logs(loss_sum, seen));
       }
@@ -642,7 +755,7 @@ class Model {
                       Index batch_size, detail::ProgressBar* progress) {
     reset_metrics();
     const Index samples = x[0]->rows();
-    const Index steps = (samples + batch_size - 1) / batch_size;
+    const Index steps = step_count(samples, batch_size);
     double loss_sum = 0.0;
     Index seen = 0;
     for (Index step = 0; step < steps; ++step) {
@@ -664,7 +777,7 @@ class Model {
     check_batch_size("evaluate", options.batch_size());
     check_verbose("evaluate", options.verbose());
     std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
-    const Index steps = (x[0]->rows() + options.batch_size() - 1) / options.batch_size();
+    const Index steps = step_count(x[0]->rows(), options.batch_size());
     detail::ProgressBar progress(out, steps, options.verbose());
     const Logs logs = run_evaluation(x, y, options.batch_size(), &progress);
     progress.finish(logs);
@@ -678,7 +791,7 @@ class Model {
     std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
     const Index samples = x[0]->rows();
     const Index batch_size = options.batch_size();
-    const Index steps = (samples + batch_size - 1) / batch_size;
+    const Index steps = step_count(samples, batch_size);
     detail::ProgressBar progress(out, steps, options.verbose());
     MatrixType result(samples, output_width());
     for (Index step = 0; step < steps; ++step) {
@@ -700,7 +813,7 @@ class Model {
     ensure_optimizer_built();
     reset_metrics();
     slice(x, &y, 0, x[0]->rows());
-    const Scalar loss = train_step();
+    const Scalar loss = train_step("train_on_batch");
     return collect_logs(static_cast<double>(loss), 1);
   }
 
@@ -784,12 +897,15 @@ class Model {
   std::vector<int> input_nodes_;
   int output_node_ = 0;
   std::vector<Variable<Scalar>*> trainable_;
+  std::vector<Variable<Scalar>*> non_trainable_;
+  std::vector<MatrixType> non_trainable_backup_;  // before the current training step
   std::unique_ptr<Optimizer<Scalar>> optimizer_;
   std::unique_ptr<Loss<Scalar>> loss_;
   std::vector<std::unique_ptr<Metric<Scalar>>> metrics_;
   Generator generator_;
   MatrixType y_batch_;
   MatrixType loss_gradient_;
+  bool last_forward_training_ = false;
 };
 
 }  // namespace sinapse

@@ -19,6 +19,24 @@ struct Node {
   std::shared_ptr<Layer<Scalar>> layer;
   std::vector<std::shared_ptr<Node>> inbound;
   int node_index = 0;
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Releasing a long chain recursively would overflow the stack (each node owns its
+  // producers), so producers that would die with this node are taken apart in a loop.
+  ~Node() {
+    std::vector<std::shared_ptr<Node>> pending = std::move(inbound);
+    while (!pending.empty()) {
+      std::shared_ptr<Node> node = std::move(pending.back());
+      pending.pop_back();
+      if (node && node.use_count() == 1) {
+        for (auto& producer : node->inbound) pending.push_back(std::move(producer));
+        node->inbound.clear();
+      }
+    }
+  }
 };
 
 }  // namespace detail
@@ -32,18 +50,26 @@ class Tensor {
   explicit Tensor(std::shared_ptr<detail::Node<Scalar>> node) : node_(std::move(node)) {}
 
   /// Number of features per sample.
-  Index width() const { return node_->layer->output_width(); }
+  /// @throws StateError for a default-constructed Tensor, as do the other accessors.
+  Index width() const { return checked_node().layer->output_width(); }
 
   /// Keras's shape text, "(None, width)".
   std::string shape_string() const { return "(None, " + std::to_string(width()) + ")"; }
 
   /// Name of the layer that produced this tensor.
-  const std::string& layer_name() const { return node_->layer->name(); }
+  const std::string& layer_name() const { return checked_node().layer->name(); }
 
   bool defined() const { return node_ != nullptr; }
   const std::shared_ptr<detail::Node<Scalar>>& node() const { return node_; }
 
  private:
+  const detail::Node<Scalar>& checked_node() const {
+    if (!node_) {
+      throw StateError("Tensor: this Tensor is empty; use the result of Input or of a layer call");
+    }
+    return *node_;
+  }
+
   std::shared_ptr<detail::Node<Scalar>> node_;
 };
 
@@ -57,8 +83,10 @@ class LayerHandle {
   /// @throws ValueError for a merge layer, which takes a list.
   Tensor<Scalar> operator()(const Tensor<Scalar>& input) const {
     if (layer_->is_merge()) {
-      throw ValueError(detail::concat(layer_->class_name(), " '", layer_->name(),
-                                      "' must be called on a list of tensors, such as {a, b}"));
+      throw ValueError(detail::concat(
+          layer_->class_name(), " '", layer_->name(),
+          "' was called on a single tensor; pass a list such as {a, b}. A one-element braced "
+          "list {a} also reads as a single tensor in C++: write std::vector<Tensor<Scalar>>{a}"));
     }
     return call({input});
   }

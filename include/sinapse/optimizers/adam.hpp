@@ -23,7 +23,8 @@ template <typename Scalar>
 class Adam : public Optimizer<Scalar> {
  public:
   /// @throws ValueError unless learning_rate > 0, 0 <= beta_1 < 1, 0 <= beta_2 < 1 and
-  /// epsilon > 0, all finite. Keras also accepts epsilon = 0, but then a weight whose
+  /// epsilon > 0, all finite and still in range after rounding to Scalar (in float,
+  /// 1e-60 rounds to 0 and 1 - 1e-9 to 1). Keras also accepts epsilon = 0, but then a weight whose
   /// gradients have all been zero becomes 0 / 0 = NaN, so sinapse rejects it.
   explicit Adam(double learning_rate = 1e-3, double beta_1 = 0.9, double beta_2 = 0.999,
                 double epsilon = 1e-7, bool amsgrad = false)
@@ -32,15 +33,17 @@ class Adam : public Optimizer<Scalar> {
         beta_2_(beta_2),
         epsilon_(epsilon),
         amsgrad_(amsgrad) {
-    if (!(learning_rate > 0.0 && std::isfinite(learning_rate))) {
-      throw ValueError(detail::concat("Adam: learning_rate must be a positive finite number, got ",
-                                      learning_rate));
+    if (!detail::is_positive_in<Scalar>(learning_rate)) {
+      throw ValueError(detail::concat("Adam: learning_rate must be positive and finite also ",
+                                      "after rounding to ", detail::scalar_name<Scalar>(),
+                                      ", got ", learning_rate));
     }
     check_beta("beta_1", beta_1);
     check_beta("beta_2", beta_2);
-    if (!(epsilon > 0.0 && std::isfinite(epsilon))) {
-      throw ValueError(
-          detail::concat("Adam: epsilon must be a positive finite number, got ", epsilon));
+    if (!detail::is_positive_in<Scalar>(epsilon)) {
+      throw ValueError(detail::concat("Adam: epsilon must be positive and finite also after ",
+                                      "rounding to ", detail::scalar_name<Scalar>(), ", got ",
+                                      epsilon));
     }
   }
 
@@ -65,6 +68,7 @@ class Adam : public Optimizer<Scalar> {
   }
 
   void apply(const std::vector<Variable<Scalar>*>& variables) override {
+    check_variables(variables);
     const Scalar one(1);
     const Scalar beta_1 = static_cast<Scalar>(beta_1_);
     const Scalar beta_2 = static_cast<Scalar>(beta_2_);
@@ -117,10 +121,32 @@ class Adam : public Optimizer<Scalar> {
     return std::make_unique<Adam>(*this);
   }
 
+  void reset() override {
+    Optimizer<Scalar>::reset();
+    momentums_.clear();
+    velocities_.clear();
+    velocity_maxima_.clear();
+  }
+
  private:
   static void check_beta(const char* name, double value) {
-    if (!(value >= 0.0 && value < 1.0)) {
-      throw ValueError(detail::concat("Adam: ", name, " must be in [0, 1), got ", value));
+    // The check also runs on the value rounded to Scalar: 1 - 1e-9 is 1 in float.
+    if (!(value >= 0.0 && value < 1.0 && static_cast<Scalar>(value) < Scalar(1))) {
+      throw ValueError(detail::concat("Adam: ", name, " must be in [0, 1) also after rounding to ",
+                                      detail::scalar_name<Scalar>(), ", got ", value));
+    }
+  }
+
+  /// Throws StateError unless the variables are the ones the state was built for.
+  void check_variables(const std::vector<Variable<Scalar>*>& variables) const {
+    bool matches = this->built_ && variables.size() == momentums_.size();
+    for (std::size_t k = 0; matches && k < variables.size(); ++k) {
+      matches = variables[k]->value.rows() == momentums_[k].rows() &&
+                variables[k]->value.cols() == momentums_[k].cols();
+    }
+    if (!matches) {
+      throw StateError("Adam::apply: the optimizer state was not built for these variables; "
+                       "call build(variables) first");
     }
   }
 

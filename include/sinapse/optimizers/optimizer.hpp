@@ -38,7 +38,21 @@ class Optimizer {
 
   virtual Config get_config() const { return {{"name", name()}}; }
 
+  /// Returns a copy with every setting and all the state (moments, step count).
   virtual std::unique_ptr<Optimizer> clone() const = 0;
+
+  /// Returns a copy with the same settings and no state, ready to `build` for any model.
+  std::unique_ptr<Optimizer> clone_settings() const {
+    std::unique_ptr<Optimizer> copy = clone();
+    copy->reset();
+    return copy;
+  }
+
+  /// Drops all state, so the next `build` starts from step 0.
+  virtual void reset() {
+    built_ = false;
+    iterations_ = 0;
+  }
 
  protected:
   bool built_ = false;
