@@ -282,8 +282,9 @@ FeaturesAndLabels<Scalar> split_features_labels(const CsvTable<Scalar>& table) {
 }
 
 /// Checks that every value in the last column of a table, the label column for
-/// `split_features_labels`, is 0 or 1, as binary_crossentropy with a 0.5 threshold expects.
-/// @throws ValueError naming the line of the first other value.
+/// `split_features_labels`, is 0 or 1, as binary_crossentropy with a 0.5 threshold expects,
+/// and that both classes occur.
+/// @throws ValueError naming the line of the first other value, or the missing class.
 template <typename Scalar>
 void check_binary_labels(const CsvTable<Scalar>& table) {
   const Index columns = table.values.cols();
@@ -302,6 +303,12 @@ void check_binary_labels(const CsvTable<Scalar>& table) {
     throw ValueError(detail::concat("check_binary_labels: ", place, ", label column \"", name,
                                     "\" contains ", label,
                                     "; expected 0 or 1 for binary classification"));
+  }
+  const Index ones = (table.values.col(columns - 1).array() == Scalar(1)).count();
+  if (ones == 0 || ones == table.values.rows()) {
+    throw ValueError(detail::concat("check_binary_labels: every label in \"", table.source,
+                                    "\" is ", ones == 0 ? 0 : 1,
+                                    "; a binary classifier needs samples of both classes"));
   }
 }
 
