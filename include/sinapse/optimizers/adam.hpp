@@ -72,8 +72,8 @@ class Adam : public Optimizer<Scalar> {
     const Scalar one(1);
     const Scalar beta_1 = static_cast<Scalar>(beta_1_);
     const Scalar beta_2 = static_cast<Scalar>(beta_2_);
-    // Keras computes 1 - beta in Python's double and rounds it once, while beta^t is
-    // computed in Scalar; doing the same keeps float results on Keras's rounding.
+    // Keras computes 1 - beta in Python's double and rounds it once, but beta^t in
+    // Scalar. Doing the same keeps float results on Keras's rounding.
     const Scalar one_minus_beta_1 = static_cast<Scalar>(1.0 - beta_1_);
     const Scalar one_minus_beta_2 = static_cast<Scalar>(1.0 - beta_2_);
     const Scalar epsilon = static_cast<Scalar>(epsilon_);
