@@ -16,11 +16,13 @@
 
 #include "sinapse/core/errors.hpp"
 #include "sinapse/core/random.hpp"
+#include "sinapse/detail/data_checks.hpp"
 #include "sinapse/detail/summary_table.hpp"
 #include "sinapse/detail/terminal.hpp"
 #include "sinapse/model/compile_arguments.hpp"
 #include "sinapse/model/fit_options.hpp"
 #include "sinapse/model/graph.hpp"
+#include "sinapse/model/graph_executor.hpp"
 #include "sinapse/model/progress_bar.hpp"
 #include "sinapse/model/tensor.hpp"
 
@@ -52,28 +54,10 @@ class Model {
     std::vector<std::shared_ptr<detail::Node<Scalar>>> input_nodes;
     for (const Tensor<Scalar>& input : inputs) input_nodes.push_back(input.node());
     detail::GraphOrder<Scalar> order = detail::order_graph(input_nodes, output.node());
+    executor_ = detail::GraphExecutor<Scalar>(order, input_nodes, output.node());
     name_ = name.empty() ? detail::unique_name("functional") : name;
     layers_ = std::move(order.layers);
     generator_.reseed(detail::draw_seed());
-
-    std::map<const detail::Node<Scalar>*, int> index_of;
-    for (const auto& node : order.nodes) {
-      index_of[node.get()] = static_cast<int>(nodes_.size());
-      RuntimeNode runtime;
-      runtime.node = node;
-      runtime.cache = node->layer->make_cache();
-      nodes_.push_back(std::move(runtime));
-    }
-    for (RuntimeNode& runtime : nodes_) {
-      for (const auto& producer : runtime.node->inbound) {
-        runtime.inbound.push_back(index_of.at(producer.get()));
-      }
-      runtime.input_pointers.resize(runtime.inbound.size());
-      runtime.gradient_pointers.resize(runtime.inbound.size());
-      runtime.scratch.resize(runtime.inbound.size());
-    }
-    for (const Tensor<Scalar>& input : inputs) input_nodes_.push_back(index_of.at(input.node().get()));
-    output_node_ = index_of.at(output.node().get());
     for (const auto& layer : layers_) {
       for (Variable<Scalar>* variable : layer->variables()) {
         if (variable->trainable) {
@@ -94,7 +78,7 @@ class Model {
   const std::string& name() const { return name_; }
 
   /// False for a Model that was moved from; every other call on it then throws StateError.
-  bool valid() const { return !nodes_.empty(); }
+  bool valid() const { return !executor_.empty(); }
 
   /// Layers in Keras's order (inputs first, by decreasing depth), each once.
   const std::vector<std::shared_ptr<Layer<Scalar>>>& layers() const { return layers_; }
@@ -113,21 +97,21 @@ class Model {
   }
 
   /// Number of input tensors, and the width of each.
-  std::size_t input_count() const { return input_nodes_.size(); }
+  std::size_t input_count() const { return executor_.input_count(); }
 
   /// @throws ValueError if i is not an input index.
   Index input_width(std::size_t i) const {
     require_valid("input_width");
-    if (i >= input_nodes_.size()) {
+    if (i >= executor_.input_count()) {
       throw ValueError(detail::concat("input_width: index ", i, " is out of range; the model has ",
-                                      input_nodes_.size(), " inputs"));
+                                      executor_.input_count(), " inputs"));
     }
-    return nodes_[input_nodes_[i]].layer()->output_width();
+    return executor_.input_layer(i).output_width();
   }
 
   Index output_width() const {
     require_valid("output_width");
-    return nodes_[output_node_].layer()->output_width();
+    return executor_.output_layer().output_width();
   }
 
   /// Number of weights, trainable and non-trainable (optimizer state excluded).
@@ -366,9 +350,9 @@ class Model {
   /// @throws ShapeError or ValueError for inputs that `predict` would reject.
   const MatrixType& forward_batch(const std::vector<const MatrixType*>& x, bool training) {
     check_inputs("forward_batch", x);
-    for (std::size_t i = 0; i < input_nodes_.size(); ++i) nodes_[input_nodes_[i]].output = *x[i];
+    for (std::size_t i = 0; i < executor_.input_count(); ++i) executor_.input_batch(i) = *x[i];
     forward(training);
-    return nodes_[output_node_].output;
+    return executor_.output();
   }
 
   /// Back-propagates dLoss/dOutput through the last forward pass: zeroes and fills the
@@ -379,11 +363,11 @@ class Model {
   void backward_batch(const MatrixType& output_gradient,
                       std::vector<MatrixType>* input_gradients = nullptr) {
     require_valid("backward_batch");
-    if (!last_forward_training_) {
+    if (!executor_.last_forward_training()) {
       throw StateError("backward_batch: no training forward pass to differentiate; call "
                        "forward_batch(x, true) first");
     }
-    const MatrixType& output = nodes_[output_node_].output;
+    const MatrixType& output = executor_.output();
     if (output_gradient.rows() != output.rows() || output_gradient.cols() != output.cols()) {
       throw ShapeError(detail::concat(
           "backward_batch: output_gradient has shape ",
@@ -393,11 +377,12 @@ class Model {
     backward(output_gradient, input_gradients != nullptr);
     if (input_gradients != nullptr) {
       input_gradients->clear();
-      for (int index : input_nodes_) {
-        const RuntimeNode& input = nodes_[index];
-        input_gradients->push_back(input.gradient_set
-                                       ? input.gradient
-                                       : MatrixType::Zero(input.output.rows(), input.output.cols()));
+      for (std::size_t i = 0; i < executor_.input_count(); ++i) {
+        const MatrixType* gradient = executor_.input_gradient(i);
+        const MatrixType& batch = executor_.input_batch(i);
+        input_gradients->push_back(gradient != nullptr
+                                       ? *gradient
+                                       : MatrixType::Zero(batch.rows(), batch.cols()));
       }
     }
   }
@@ -409,21 +394,6 @@ class Model {
   Generator& generator() { return generator_; }
 
  private:
-  struct RuntimeNode {
-    std::shared_ptr<detail::Node<Scalar>> node;
-    std::vector<int> inbound;
-    std::unique_ptr<LayerCache> cache;
-    MatrixType output;
-    MatrixType gradient;  // dLoss/d(output), valid when gradient_set
-    bool gradient_set = false;
-    // Reused per-call buffers, so a steady batch size allocates nothing.
-    std::vector<const MatrixType*> input_pointers;
-    std::vector<MatrixType*> gradient_pointers;
-    std::vector<MatrixType> scratch;
-
-    Layer<Scalar>* layer() const { return node->layer.get(); }
-  };
-
   template <typename Container>
   static std::vector<const MatrixType*> pointers(const Container& x) {
     std::vector<const MatrixType*> result;
@@ -431,49 +401,10 @@ class Model {
     return result;
   }
 
-  void forward(bool training) {
-    last_forward_training_ = training;
-    const ForwardContext context{training, &generator_};
-    for (RuntimeNode& runtime : nodes_) {
-      if (runtime.inbound.empty()) continue;  // an input: its output contains the batch
-      for (std::size_t i = 0; i < runtime.inbound.size(); ++i) {
-        runtime.input_pointers[i] = &nodes_[runtime.inbound[i]].output;
-      }
-      runtime.layer()->forward(runtime.input_pointers, runtime.output, runtime.cache.get(),
-                               context);
-    }
-  }
+  void forward(bool training) { executor_.forward(training, generator_); }
 
   void backward(const MatrixType& output_gradient, bool need_input_gradients) {
-    for (Variable<Scalar>* variable : trainable_) variable->gradient.setZero();
-    for (RuntimeNode& runtime : nodes_) runtime.gradient_set = false;
-    nodes_[output_node_].gradient = output_gradient;
-    nodes_[output_node_].gradient_set = true;
-    for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
-      RuntimeNode& runtime = *it;
-      if (runtime.inbound.empty() || !runtime.gradient_set) continue;
-      // The first consumer to reach a producer writes its gradient in place. Later
-      // consumers (fan-out, or one tensor passed twice) write to scratch and add it.
-      std::vector<bool> add_scratch(runtime.inbound.size(), false);
-      for (std::size_t i = 0; i < runtime.inbound.size(); ++i) {
-        RuntimeNode& producer = nodes_[runtime.inbound[i]];
-        runtime.input_pointers[i] = &producer.output;
-        if (producer.inbound.empty() && !need_input_gradients) {
-          runtime.gradient_pointers[i] = nullptr;
-        } else if (!producer.gradient_set) {
-          runtime.gradient_pointers[i] = &producer.gradient;
-          producer.gradient_set = true;
-        } else {
-          runtime.gradient_pointers[i] = &runtime.scratch[i];
-          add_scratch[i] = true;
-        }
-      }
-      runtime.layer()->backward(runtime.input_pointers, runtime.output, runtime.gradient,
-                                runtime.cache.get(), runtime.gradient_pointers);
-      for (std::size_t i = 0; i < runtime.inbound.size(); ++i) {
-        if (add_scratch[i]) nodes_[runtime.inbound[i]].gradient += runtime.scratch[i];
-      }
-    }
+    executor_.backward(output_gradient, trainable_, need_input_gradients);
   }
 
   /// Throws StateError for a Model that was moved from, whose graph is gone.
@@ -497,8 +428,8 @@ class Model {
   void check_inputs(const char* caller, const std::vector<const MatrixType*>& x,
                     const char* what = "x") const {
     require_valid(caller);
-    if (x.size() != input_nodes_.size()) {
-      throw ValueError(detail::concat(caller, ": expected ", input_nodes_.size(),
+    if (x.size() != executor_.input_count()) {
+      throw ValueError(detail::concat(caller, ": expected ", executor_.input_count(),
                                       " input matrices (one per model input), got ", x.size(),
                                       "; pass one x matrix per Input, in the model's input order"));
     }
@@ -517,9 +448,9 @@ class Model {
         throw ShapeError(detail::concat(
             caller, ": ", label, " has shape ", detail::shape_string(x[i]->rows(), x[i]->cols()),
             ", expected (samples, ", input_width(i), ") to match Input '",
-            nodes_[input_nodes_[i]].layer()->name(), "'"));
+            executor_.input_layer(i).name(), "'"));
       }
-      check_finite(caller, label, *x[i]);
+      detail::check_finite(caller, label, *x[i]);
     }
   }
 
@@ -536,46 +467,15 @@ class Model {
                                       ", expected (samples, ", output_width(),
                                       ") to match the model output"));
     }
-    check_finite(caller, what, y);
+    detail::check_finite(caller, what, y);
     loss_->validate_targets(y, detail::concat(caller, ": ", what));
-  }
-
-  static void check_finite(const char* caller, const std::string& label, const MatrixType& m) {
-    if (m.allFinite()) return;
-    for (Index j = 0; j < m.cols(); ++j) {
-      for (Index i = 0; i < m.rows(); ++i) {
-        if (!std::isfinite(m(i, j))) {
-          throw ValueError(detail::concat(caller, ": ", label, " contains ", m(i, j), " at row ",
-                                          i, ", column ", j,
-                                          "; replace NaN and inf values in the data first"));
-        }
-      }
-    }
-  }
-
-  /// Number of batches for `rows` samples: ceil(rows / batch_size), without the overflow
-  /// of (rows + batch_size - 1) for a batch size near the largest Index.
-  static Index step_count(Index rows, Index batch_size) {
-    return rows / batch_size + (rows % batch_size != 0 ? 1 : 0);
-  }
-
-  static void check_batch_size(const char* caller, Index batch_size) {
-    if (batch_size < 1) {
-      throw ValueError(detail::concat(caller, ": batch_size must be at least 1, got ", batch_size));
-    }
-  }
-
-  static void check_verbose(const char* caller, int verbose) {
-    if (verbose < 0 || verbose > 2) {
-      throw ValueError(detail::concat(caller, ": verbose must be 0, 1 or 2, got ", verbose));
-    }
   }
 
   /// Copies the given rows of x and y into the input nodes and `y_batch_`.
   void gather(const std::vector<const MatrixType*>& x, const MatrixType* y,
               const std::vector<Index>& rows, Index begin, Index count) {
-    for (std::size_t i = 0; i < input_nodes_.size(); ++i) {
-      MatrixType& batch = nodes_[input_nodes_[i]].output;
+    for (std::size_t i = 0; i < executor_.input_count(); ++i) {
+      MatrixType& batch = executor_.input_batch(i);
       batch.resize(count, x[i]->cols());
       for (Index r = 0; r < count; ++r) batch.row(r) = x[i]->row(rows[begin + r]);
     }
@@ -588,8 +488,8 @@ class Model {
   /// Copies the consecutive rows [begin, begin + count) into the input nodes and y_batch_.
   void slice(const std::vector<const MatrixType*>& x, const MatrixType* y, Index begin,
              Index count) {
-    for (std::size_t i = 0; i < input_nodes_.size(); ++i) {
-      nodes_[input_nodes_[i]].output = x[i]->middleRows(begin, count);
+    for (std::size_t i = 0; i < executor_.input_count(); ++i) {
+      executor_.input_batch(i) = x[i]->middleRows(begin, count);
     }
     if (y != nullptr) y_batch_ = y->middleRows(begin, count);
   }
@@ -606,7 +506,8 @@ class Model {
     for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
       non_trainable_backup_[i] = non_trainable_[i]->value;
     }
-    const MatrixType& y_pred = (forward(true), nodes_[output_node_].output);
+    forward(true);
+    const MatrixType& y_pred = executor_.output();
     const Scalar loss = loss_->compute(y_batch_, y_pred, &loss_gradient_);
     if (!std::isfinite(loss)) reject_step(where, detail::concat("the loss is ", loss));
     backward(loss_gradient_, false);
@@ -635,7 +536,7 @@ class Model {
   /// Inference on the batch in the input nodes; returns its loss and updates metrics.
   Scalar test_step() {
     forward(false);
-    const MatrixType& y_pred = nodes_[output_node_].output;
+    const MatrixType& y_pred = executor_.output();
     const Scalar loss = loss_->compute(y_batch_, y_pred, nullptr);
     for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
     return loss;
@@ -660,8 +561,8 @@ class Model {
     if (options.epochs() < 0) {
       throw ValueError(detail::concat("fit: epochs must be >= 0, got ", options.epochs()));
     }
-    check_batch_size("fit", options.batch_size());
-    check_verbose("fit", options.verbose());
+    detail::check_batch_size("fit", options.batch_size());
+    detail::check_verbose("fit", options.verbose());
     if (options.validation_batch_size()) {
       if (*options.validation_batch_size() < 1) {
         throw ValueError(detail::concat("fit: validation_batch_size must be at least 1, got ",
@@ -703,7 +604,7 @@ class Model {
     ensure_optimizer_built();
 
     const Index batch_size = options.batch_size();
-    const Index steps = step_count(train_rows, batch_size);
+    const Index steps = detail::step_count(train_rows, batch_size);
     History history;
     history.epochs = options.epochs();
     history.steps = steps;
@@ -755,7 +656,7 @@ class Model {
                       Index batch_size, detail::ProgressBar* progress) {
     reset_metrics();
     const Index samples = x[0]->rows();
-    const Index steps = step_count(samples, batch_size);
+    const Index steps = detail::step_count(samples, batch_size);
     double loss_sum = 0.0;
     Index seen = 0;
     for (Index step = 0; step < steps; ++step) {
@@ -774,10 +675,10 @@ class Model {
     require_compiled("evaluate");
     check_inputs("evaluate", x);
     check_targets("evaluate", y, x[0]->rows());
-    check_batch_size("evaluate", options.batch_size());
-    check_verbose("evaluate", options.verbose());
+    detail::check_batch_size("evaluate", options.batch_size());
+    detail::check_verbose("evaluate", options.verbose());
     std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
-    const Index steps = step_count(x[0]->rows(), options.batch_size());
+    const Index steps = detail::step_count(x[0]->rows(), options.batch_size());
     detail::ProgressBar progress(out, steps, options.verbose());
     const Logs logs = run_evaluation(x, y, options.batch_size(), &progress);
     progress.finish(logs);
@@ -786,12 +687,12 @@ class Model {
 
   MatrixType predict(const std::vector<const MatrixType*>& x, const PredictOptions& options) {
     check_inputs("predict", x);
-    check_batch_size("predict", options.batch_size());
-    check_verbose("predict", options.verbose());
+    detail::check_batch_size("predict", options.batch_size());
+    detail::check_verbose("predict", options.verbose());
     std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
     const Index samples = x[0]->rows();
     const Index batch_size = options.batch_size();
-    const Index steps = step_count(samples, batch_size);
+    const Index steps = detail::step_count(samples, batch_size);
     detail::ProgressBar progress(out, steps, options.verbose());
     MatrixType result(samples, output_width());
     for (Index step = 0; step < steps; ++step) {
@@ -799,7 +700,7 @@ class Model {
       const Index count = std::min(batch_size, samples - begin);
       slice(x, nullptr, begin, count);
       forward(false);
-      result.middleRows(begin, count) = nodes_[output_node_].output;
+      result.middleRows(begin, count) = executor_.output();
       if (options.verbose() == 1) progress.update(step + 1, {});
     }
     progress.finish({});
@@ -828,50 +729,22 @@ class Model {
   }
 
   int default_line_length(const std::ostream& out) const {
-    const bool connections = !sequential_like();
+    const bool connections = !executor_.sequential_like();
     const int maximum = connections ? 108 : 88;
     if (!detail::is_terminal(out) && std::getenv("COLUMNS") == nullptr) return 76;
     return std::min(maximum, detail::terminal_columns(out) - 4);
   }
 
-  /// Keras's test for the 3-column layout: one node per depth level, each with at most
-  /// one input, and no layer called twice.
-  bool sequential_like() const {
-    std::map<const Layer<Scalar>*, int> calls;
-    for (const RuntimeNode& runtime : nodes_) {
-      if (runtime.inbound.size() > 1) return false;
-      // Only calls inside this model count: the layer may also sit in other graphs.
-      if (++calls[runtime.layer()] > 1) return false;
-    }
-    // In a graph where every node has at most one input and the output reaches every
-    // node, one node per level means the nodes form a single chain.
-    std::size_t consumers_max = 0;
-    std::map<int, std::size_t> consumers;
-    for (const RuntimeNode& runtime : nodes_) {
-      for (int producer : runtime.inbound) consumers_max = std::max(consumers_max, ++consumers[producer]);
-    }
-    return consumers_max <= 1 && input_nodes_.size() == 1;
-  }
-
   detail::SummaryData summary_data() const {
     detail::SummaryData data;
     data.model_name = name_;
-    data.with_connections = !sequential_like();
+    data.with_connections = !executor_.sequential_like();
     for (const auto& layer : layers_) {
       detail::SummaryRow row;
       row.layer = layer->name() + " (" + layer->class_name() + ")";
       row.shape = "(None, " + std::to_string(layer->output_width()) + ")";
       row.params = static_cast<long long>(layer->count_params());
-      std::string connected;
-      for (const RuntimeNode& runtime : nodes_) {
-        if (runtime.layer() != layer.get()) continue;
-        for (int producer : runtime.inbound) {
-          const detail::Node<Scalar>& node = *nodes_[producer].node;
-          if (!connected.empty()) connected += ", ";
-          connected += node.layer->name() + "[" + std::to_string(node.node_index) + "][0]";
-        }
-      }
-      row.connected = connected.empty() ? "-" : connected;
+      row.connected = executor_.connected_to(layer.get());
       data.rows.push_back(row);
       for (const Variable<Scalar>* variable : std::as_const(*layer).variables()) {
         const long long size = static_cast<long long>(variable->value.size());
@@ -893,9 +766,7 @@ class Model {
 
   std::string name_;
   std::vector<std::shared_ptr<Layer<Scalar>>> layers_;
-  std::vector<RuntimeNode> nodes_;
-  std::vector<int> input_nodes_;
-  int output_node_ = 0;
+  detail::GraphExecutor<Scalar> executor_;
   std::vector<Variable<Scalar>*> trainable_;
   std::vector<Variable<Scalar>*> non_trainable_;
   std::vector<MatrixType> non_trainable_backup_;  // before the current training step
@@ -905,7 +776,6 @@ class Model {
   Generator generator_;
   MatrixType y_batch_;
   MatrixType loss_gradient_;
-  bool last_forward_training_ = false;
 };
 
 }  // namespace sinapse
