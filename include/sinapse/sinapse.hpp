@@ -1,6 +1,7 @@
 #pragma once
 
 // Umbrella header: includes every public sinapse header.
+// clang-format off
 
 #include "sinapse/version.hpp"
 
@@ -37,3 +38,4 @@
 #include "sinapse/model/fit_options.hpp"
 #include "sinapse/model/model.hpp"
 #include "sinapse/model/tensor.hpp"
+// clang-format on

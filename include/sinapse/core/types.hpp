@@ -1,8 +1,9 @@
 #pragma once
 
-#include <Eigen/Core>
 #include <limits>
 #include <type_traits>
+
+#include <Eigen/Core>
 
 namespace sinapse {
 

@@ -137,8 +137,7 @@ Scalar parse_csv_cell(const std::string& text, const std::string& source, long l
   // range to float is undefined behaviour. Values up to half a unit in the last place
   // above the largest float (such as 3.4028235e38) still round to it.
   const double largest = static_cast<double>(std::numeric_limits<Scalar>::max());
-  const double rounding_margin =
-      std::is_same<Scalar, float>::value ? std::ldexp(1.0, 103) : 0.0;
+  const double rounding_margin = std::is_same<Scalar, float>::value ? std::ldexp(1.0, 103) : 0.0;
   if (overflow || std::abs(value) >= largest + rounding_margin ||
       (rounding_margin == 0.0 && std::abs(value) > largest)) {
     throw ValueError(concat(location, ": \"", text, "\" is outside the range of ",

@@ -12,8 +12,8 @@ namespace detail {
 
 /// One layer row of `Model::summary`.
 struct SummaryRow {
-  std::string layer;      // "dense (Dense)"
-  std::string shape;      // "(None, 64)"
+  std::string layer;  // "dense (Dense)"
+  std::string shape;  // "(None, 64)"
   long long params = 0;
   std::string connected;  // "dense[0][0], dense_1[0][0]", only in the 4-column layout
 };
@@ -93,9 +93,8 @@ inline std::vector<std::string> wrap_cell(const std::string& text, std::size_t w
 /// summary (column edges at fixed fractions of the line) and rich's way of shrinking
 /// the columns to make room for borders and padding.
 inline std::vector<std::size_t> summary_column_widths(int line_length, bool with_connections) {
-  const std::vector<double> positions =
-      with_connections ? std::vector<double>{0.3, 0.56, 0.74, 1.0}
-                       : std::vector<double>{0.45, 0.80, 1.0};
+  const std::vector<double> positions = with_connections ? std::vector<double>{0.3, 0.56, 0.74, 1.0}
+                                                         : std::vector<double>{0.45, 0.80, 1.0};
   // Rich removes 3 * columns + 1 characters in equal shares, rounding half to even.
   const std::vector<int> reductions =
       with_connections ? std::vector<int>{3, 3, 4, 3} : std::vector<int>{3, 4, 3};
@@ -162,8 +161,9 @@ inline std::string render_summary(const SummaryData& data, int line_length) {
   }
   const long long optimizer_params = data.optimizer_params.value_or(0);
   const long long total = data.trainable + data.non_trainable + optimizer_params;
-  const double total_bytes = static_cast<double>(data.trainable_bytes + data.non_trainable_bytes +
-                                                 (data.optimizer_params ? data.optimizer_bytes : 0));
+  const double total_bytes =
+      static_cast<double>(data.trainable_bytes + data.non_trainable_bytes +
+                          (data.optimizer_params ? data.optimizer_bytes : 0));
   out += " Total params: " + with_thousands(total) + " (" + readable_bytes(total_bytes) + ")\n";
   out += " Trainable params: " + with_thousands(data.trainable) + " (" +
          readable_bytes(static_cast<double>(data.trainable_bytes)) + ")\n";

@@ -29,8 +29,8 @@ class ActivationLayer : public Layer<Scalar> {
     detail::activate(activation_, output);
   }
 
-  void backward(const Inputs&, const MatrixType& output, MatrixType& output_gradient,
-                LayerCache*, const InputGradients& input_gradients) override {
+  void backward(const Inputs&, const MatrixType& output, MatrixType& output_gradient, LayerCache*,
+                const InputGradients& input_gradients) override {
     if (input_gradients[0] == nullptr) return;
     detail::activation_backward(activation_, output, output_gradient);
     *input_gradients[0] = output_gradient;

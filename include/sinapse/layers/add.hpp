@@ -36,8 +36,8 @@ class AddLayer : public Layer<Scalar> {
     }
   }
 
-  void backward(const Inputs& inputs, const MatrixType&, MatrixType& output_gradient,
-                LayerCache*, const InputGradients& input_gradients) override {
+  void backward(const Inputs& inputs, const MatrixType&, MatrixType& output_gradient, LayerCache*,
+                const InputGradients& input_gradients) override {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       if (input_gradients[i] == nullptr) continue;
       if (inputs[i]->cols() == output_gradient.cols()) {
@@ -58,11 +58,10 @@ class AddLayer : public Layer<Scalar> {
     const Index width = *std::max_element(widths.begin(), widths.end());
     for (Index input_width : widths) {
       if (input_width != width && input_width != 1) {
-        throw ShapeError(detail::concat("Add '", this->name(),
-                                        "': inputs have incompatible shapes ",
-                                        this->widths_string(widths),
-                                        "; every width must equal the largest (", width,
-                                        ") or be 1"));
+        throw ShapeError(
+            detail::concat("Add '", this->name(), "': inputs have incompatible shapes ",
+                           this->widths_string(widths), "; every width must equal the largest (",
+                           width, ") or be 1"));
       }
     }
     return width;

@@ -124,9 +124,12 @@ class BatchNormalizationLayer : public Layer<Scalar> {
   }
 
   Config get_config() const override {
-    return {{"name", this->name()},           {"axis", -1LL},
-            {"momentum", options_.momentum()}, {"epsilon", options_.epsilon()},
-            {"center", options_.center()},     {"scale", options_.scale()}};
+    return {{"name", this->name()},
+            {"axis", -1LL},
+            {"momentum", options_.momentum()},
+            {"epsilon", options_.epsilon()},
+            {"center", options_.center()},
+            {"scale", options_.scale()}};
   }
 
  protected:

@@ -32,8 +32,8 @@ class ConcatenateLayer : public Layer<Scalar> {
     }
   }
 
-  void backward(const Inputs& inputs, const MatrixType&, MatrixType& output_gradient,
-                LayerCache*, const InputGradients& input_gradients) override {
+  void backward(const Inputs& inputs, const MatrixType&, MatrixType& output_gradient, LayerCache*,
+                const InputGradients& input_gradients) override {
     Index offset = 0;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const Index width = inputs[i]->cols();

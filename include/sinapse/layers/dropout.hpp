@@ -79,9 +79,7 @@ class DropoutLayer : public Layer<Scalar> {
     }
   }
 
-  Config get_config() const override {
-    return {{"name", this->name()}, {"rate", rate_}};
-  }
+  Config get_config() const override { return {{"name", this->name()}, {"rate", rate_}}; }
 
   /// The layer's own generator when it was given a seed; nullptr otherwise.
   Generator* own_generator() { return own_generator_ ? &*own_generator_ : nullptr; }
@@ -115,8 +113,8 @@ class Dropout : public LayerHandle<Scalar, DropoutLayer<Scalar>> {
  public:
   explicit Dropout(double rate) : Dropout(DropoutOptions(rate)) {}
   explicit Dropout(const DropoutOptions& options)
-      : LayerHandle<Scalar, DropoutLayer<Scalar>>(
-            std::make_shared<DropoutLayer<Scalar>>(options)) {}
+      : LayerHandle<Scalar, DropoutLayer<Scalar>>(std::make_shared<DropoutLayer<Scalar>>(options)) {
+  }
 };
 
 }  // namespace sinapse

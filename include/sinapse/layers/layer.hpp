@@ -3,8 +3,8 @@
 #include <cctype>
 #include <cstddef>
 #include <limits>
-#include <new>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <variant>
@@ -157,9 +157,8 @@ class Layer {
   /// `output_gradient` is dLoss/dOutput and may be overwritten. The layer assigns
   /// dLoss/dInput_i to `*input_gradients[i]` (skipping null entries) and adds its
   /// weight gradients to each trainable Variable's `gradient`.
-  virtual void backward(const Inputs& inputs, const MatrixType& output,
-                        MatrixType& output_gradient, LayerCache* cache,
-                        const InputGradients& input_gradients) = 0;
+  virtual void backward(const Inputs& inputs, const MatrixType& output, MatrixType& output_gradient,
+                        LayerCache* cache, const InputGradients& input_gradients) = 0;
 
   /// Hyperparameters as Keras's `get_config` names them, starting with "name".
   virtual Config get_config() const { return {{"name", name_}}; }

@@ -30,8 +30,8 @@ class BinaryCrossentropy : public Loss<Scalar> {
   explicit BinaryCrossentropy(bool from_logits = false, double label_smoothing = 0.0)
       : from_logits_(from_logits), label_smoothing_(label_smoothing) {
     if (!(label_smoothing >= 0.0 && label_smoothing <= 1.0)) {
-      throw ValueError(detail::concat(
-          "BinaryCrossentropy: label_smoothing must be in [0, 1], got ", label_smoothing));
+      throw ValueError(detail::concat("BinaryCrossentropy: label_smoothing must be in [0, 1], got ",
+                                      label_smoothing));
     }
   }
 
@@ -73,9 +73,8 @@ class BinaryCrossentropy : public Loss<Scalar> {
     for (Index j = 0; j < y.cols(); ++j) {
       for (Index i = 0; i < y.rows(); ++i) {
         if (!(y(i, j) >= Scalar(0) && y(i, j) <= Scalar(1))) {
-          throw ValueError(detail::concat(where, " contains ", y(i, j), " at row ", i,
-                                          ", column ", j,
-                                          "; binary_crossentropy needs labels in [0, 1]"));
+          throw ValueError(detail::concat(where, " contains ", y(i, j), " at row ", i, ", column ",
+                                          j, "; binary_crossentropy needs labels in [0, 1]"));
         }
       }
     }

@@ -20,8 +20,8 @@ class BinaryAccuracy : public Metric<Scalar> {
   explicit BinaryAccuracy(const std::string& name = "binary_accuracy", double threshold = 0.5)
       : name_(name), threshold_(threshold) {
     if (!(threshold >= 0.0 && threshold <= 1.0)) {
-      throw ValueError(detail::concat("BinaryAccuracy: threshold must be in [0, 1], got ",
-                                      threshold));
+      throw ValueError(
+          detail::concat("BinaryAccuracy: threshold must be in [0, 1], got ", threshold));
     }
   }
 

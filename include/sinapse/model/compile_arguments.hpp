@@ -19,8 +19,8 @@ class OptimizerArgument {
   /// @throws ValueError for a name other than "adam".
   OptimizerArgument(const std::string& name) {
     if (name != "adam") {
-      throw ValueError(detail::concat("compile: unknown optimizer \"", name,
-                                      "\"; known optimizers: adam"));
+      throw ValueError(
+          detail::concat("compile: unknown optimizer \"", name, "\"; known optimizers: adam"));
     }
     optimizer_ = std::make_shared<Adam<Scalar>>();
   }

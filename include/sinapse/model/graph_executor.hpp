@@ -56,9 +56,7 @@ class GraphExecutor {
   bool empty() const { return nodes_.empty(); }
   std::size_t input_count() const { return input_nodes_.size(); }
 
-  const Layer<Scalar>& input_layer(std::size_t i) const {
-    return *nodes_[input_nodes_[i]].layer();
-  }
+  const Layer<Scalar>& input_layer(std::size_t i) const { return *nodes_[input_nodes_[i]].layer(); }
   const Layer<Scalar>& output_layer() const { return *nodes_[output_node_].layer(); }
 
   /// Buffer of input i; the caller writes the batch here before `forward`.

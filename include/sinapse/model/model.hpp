@@ -92,8 +92,8 @@ class Model {
     }
     std::string known;
     for (const auto& layer : layers_) known += (known.empty() ? "" : ", ") + layer->name();
-    throw ValueError(detail::concat("get_layer: no layer named \"", layer_name,
-                                    "\"; the model has ", known));
+    throw ValueError(
+        detail::concat("get_layer: no layer named \"", layer_name, "\"; the model has ", known));
   }
 
   /// Number of input tensors, and the width of each.
@@ -364,8 +364,9 @@ class Model {
                       std::vector<MatrixType>* input_gradients = nullptr) {
     require_valid("backward_batch");
     if (!executor_.last_forward_training()) {
-      throw StateError("backward_batch: no training forward pass to differentiate; call "
-                       "forward_batch(x, true) first");
+      throw StateError(
+          "backward_batch: no training forward pass to differentiate; call "
+          "forward_batch(x, true) first");
     }
     const MatrixType& output = executor_.output();
     if (output_gradient.rows() != output.rows() || output_gradient.cols() != output.cols()) {
@@ -380,9 +381,8 @@ class Model {
       for (std::size_t i = 0; i < executor_.input_count(); ++i) {
         const MatrixType* gradient = executor_.input_gradient(i);
         const MatrixType& batch = executor_.input_batch(i);
-        input_gradients->push_back(gradient != nullptr
-                                       ? *gradient
-                                       : MatrixType::Zero(batch.rows(), batch.cols()));
+        input_gradients->push_back(
+            gradient != nullptr ? *gradient : MatrixType::Zero(batch.rows(), batch.cols()));
       }
     }
   }
@@ -410,8 +410,9 @@ class Model {
   /// Throws StateError for a Model that was moved from, whose graph is gone.
   void require_valid(const char* caller) const {
     if (!valid()) {
-      throw StateError(detail::concat(caller, ": this Model was moved from and has no graph; "
-                                              "use the Model it was moved to"));
+      throw StateError(detail::concat(caller,
+                                      ": this Model was moved from and has no graph; "
+                                      "use the Model it was moved to"));
     }
   }
 
@@ -434,10 +435,11 @@ class Model {
                                       "; pass one x matrix per Input, in the model's input order"));
     }
     for (std::size_t i = 0; i < x.size(); ++i) {
-      const std::string label = x.size() == 1 ? std::string(what)
-                                              : detail::concat(what, "[", i, "]");
+      const std::string label =
+          x.size() == 1 ? std::string(what) : detail::concat(what, "[", i, "]");
       if (x[i]->rows() == 0) {
-        throw ValueError(detail::concat(caller, ": ", label, " has no rows; pass at least one sample"));
+        throw ValueError(
+            detail::concat(caller, ": ", label, " has no rows; pass at least one sample"));
       }
       if (x[i]->rows() != x[0]->rows()) {
         throw ShapeError(detail::concat(caller, ": ", label, " has ", x[i]->rows(), " rows but ",
@@ -462,10 +464,9 @@ class Model {
                                       rows, "; pass one target row per sample"));
     }
     if (y.cols() != output_width()) {
-      throw ShapeError(detail::concat(caller, ": ", what, " has shape ",
-                                      detail::shape_string(y.rows(), y.cols()),
-                                      ", expected (samples, ", output_width(),
-                                      ") to match the model output"));
+      throw ShapeError(detail::concat(
+          caller, ": ", what, " has shape ", detail::shape_string(y.rows(), y.cols()),
+          ", expected (samples, ", output_width(), ") to match the model output"));
     }
     detail::check_finite(caller, what, y);
     loss_->validate_targets(y, detail::concat(caller, ": ", what));
@@ -513,8 +514,8 @@ class Model {
     backward(loss_gradient_, false);
     for (std::size_t i = 0; i < trainable_.size(); ++i) {
       if (!trainable_[i]->gradient.allFinite()) {
-        reject_step(where, detail::concat("the gradient of weight ", i, " (",
-                                          trainable_[i]->name, ") is not finite"));
+        reject_step(where, detail::concat("the gradient of weight ", i, " (", trainable_[i]->name,
+                                          ") is not finite"));
       }
     }
     for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
@@ -588,12 +589,13 @@ class Model {
       }
       train_rows = static_cast<Index>(std::floor(static_cast<double>(samples) * (1.0 - split)));
       if (train_rows == 0 || train_rows == samples) {
-        throw ValueError(detail::concat(
-            "fit: validation_split ", split, " of ", samples, " samples leaves ",
-            train_rows == 0 ? "no training" : "no validation",
-            " samples; use more samples or another split"));
+        throw ValueError(detail::concat("fit: validation_split ", split, " of ", samples,
+                                        " samples leaves ",
+                                        train_rows == 0 ? "no training" : "no validation",
+                                        " samples; use more samples or another split"));
       }
-      for (const MatrixType* matrix : x) split_x.push_back(matrix->bottomRows(samples - train_rows));
+      for (const MatrixType* matrix : x)
+        split_x.push_back(matrix->bottomRows(samples - train_rows));
       split_y = y.bottomRows(samples - train_rows);
       validation_x = pointers(split_x);
       validation_y = &split_y;
@@ -634,7 +636,8 @@ class Model {
       Logs logs = collect_logs(loss_sum, seen);
       if (validation_y != nullptr) {
         const Index validation_batch = options.validation_batch_size().value_or(batch_size);
-        const Logs validation = run_evaluation(validation_x, *validation_y, validation_batch, nullptr);
+        const Logs validation =
+            run_evaluation(validation_x, *validation_y, validation_batch, nullptr);
         for (const auto& entry : validation) logs["val_" + entry.first] = entry.second;
       }
       progress.finish(logs);

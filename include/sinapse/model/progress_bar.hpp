@@ -66,8 +66,12 @@ class ProgressBar {
   using Clock = std::chrono::steady_clock;
 
   ProgressBar(std::ostream& out, Index target, int verbose)
-      : out_(out), target_(target), verbose_(verbose), terminal_(is_terminal(out)),
-        start_(Clock::now()), last_write_(start_) {}
+      : out_(out),
+        target_(target),
+        verbose_(verbose),
+        terminal_(is_terminal(out)),
+        start_(Clock::now()),
+        last_write_(start_) {}
 
   /// Reports that `current` steps are done, with the running values so far.
   void update(Index current, const Logs& values) {
@@ -142,12 +146,13 @@ class ProgressBar {
       line += " " + bold + format_eta(per_step * static_cast<double>(target_ - current)) + reset;
     }
     line += " " + format_time_per_step(per_step);
-    for (const auto& entry : values) line += " - " + entry.first + ": " + format_metric(entry.second);
+    for (const auto& entry : values)
+      line += " - " + entry.first + ": " + format_metric(entry.second);
 
     if (terminal_) {
       const std::size_t visible = line.size();
-      std::string padding = visible < previous_width_ ? std::string(previous_width_ - visible, ' ')
-                                                      : std::string();
+      std::string padding =
+          visible < previous_width_ ? std::string(previous_width_ - visible, ' ') : std::string();
       previous_width_ = visible;
       out_ << '\r' << line << padding;
     } else {

@@ -109,8 +109,7 @@ class LayerHandle {
     auto node = std::make_shared<detail::Node<Scalar>>();
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       if (!inputs[i].defined()) {
-        throw ValueError(detail::concat(layer_->class_name(), " '", layer_->name(),
-                                        "': input ", i,
+        throw ValueError(detail::concat(layer_->class_name(), " '", layer_->name(), "': input ", i,
                                         " is an empty Tensor; pass the result of Input or of "
                                         "a layer call"));
       }

@@ -35,8 +35,8 @@ class Adam : public Optimizer<Scalar> {
         amsgrad_(amsgrad) {
     if (!detail::is_positive_in<Scalar>(learning_rate)) {
       throw ValueError(detail::concat("Adam: learning_rate must be positive and finite also ",
-                                      "after rounding to ", detail::scalar_name<Scalar>(),
-                                      ", got ", learning_rate));
+                                      "after rounding to ", detail::scalar_name<Scalar>(), ", got ",
+                                      learning_rate));
     }
     check_beta("beta_1", beta_1);
     check_beta("beta_2", beta_2);
@@ -108,8 +108,9 @@ class Adam : public Optimizer<Scalar> {
   }
 
   Config get_config() const override {
-    return {{"name", name()},          {"learning_rate", learning_rate_}, {"beta_1", beta_1_},
-            {"beta_2", beta_2_},       {"epsilon", epsilon_},             {"amsgrad", amsgrad_}};
+    return {{"name", name()},      {"learning_rate", learning_rate_},
+            {"beta_1", beta_1_},   {"beta_2", beta_2_},
+            {"epsilon", epsilon_}, {"amsgrad", amsgrad_}};
   }
 
   /// First-moment estimates m, one per variable, in build order.
@@ -145,8 +146,9 @@ class Adam : public Optimizer<Scalar> {
                 variables[k]->value.cols() == momentums_[k].cols();
     }
     if (!matches) {
-      throw StateError("Adam::apply: the optimizer state was not built for these variables; "
-                       "call build(variables) first");
+      throw StateError(
+          "Adam::apply: the optimizer state was not built for these variables; "
+          "call build(variables) first");
     }
   }
 
