@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -263,4 +264,72 @@ TEST_CASE("check_binary_labels rejects other values", "[data][csv]") {
       message_of<sinapse::ValueError>([&] { sinapse::check_binary_labels(half); });
   INFO(half_message);
   CHECK(contains(half_message, "line 2, label column \"y\" contains 0.5"));
+}
+
+TEST_CASE("check_binary_labels needs both classes", "[data][csv]") {
+  const std::string all_ones = message_of<sinapse::ValueError>(
+      [] { sinapse::check_binary_labels(parse<float>("x,y\n1,1\n2,1\n")); });
+  INFO(all_ones);
+  CHECK(contains(all_ones, "every label in \"test.csv\" is 1"));
+
+  const std::string all_zeros = message_of<sinapse::ValueError>(
+      [] { sinapse::check_binary_labels(parse<double>("x,y\n1,0\n")); });
+  INFO(all_zeros);
+  CHECK(contains(all_zeros, "is 0; a binary classifier needs samples of both classes"));
+}
+
+TEST_CASE("read_csv rejects an embedded NUL", "[data][csv]") {
+  // std::strtod stops at a NUL byte, so "2\0junk" would otherwise read as 2.
+  const std::string nul(1, '\0');
+  const std::string cells[] = {"2" + nul + "junk", "2" + nul, nul + "2"};
+  for (const std::string& cell : cells) {
+    INFO("cell of " << cell.size() << " bytes");
+    const std::string message =
+        message_of<sinapse::ValueError>([&] { parse<float>("a,b\n1," + cell + "\n"); });
+    INFO(message);
+    CHECK(contains(message, "line 2, column 2 (\"b\")"));
+    // The message must not end at the NUL, which would cut off its explanation.
+    CHECK(contains(message, "not a number"));
+  }
+}
+
+TEST_CASE("read_csv reads the largest float", "[data][csv]") {
+  // printf("%.8g") writes the largest float as 3.4028235e+38, which is above it but rounds
+  // to it. Values less than half a unit in the last place above it round there too.
+  const float largest = std::numeric_limits<float>::max();
+  const sinapse::CsvTable<float> table =
+      parse<float>("a\n3.4028235e+38\n3.4028235e38\n-3.4028235e38\n3.4028235677973362e38\n");
+  REQUIRE(table.values.rows() == 4);
+  CHECK(table.values(0, 0) == largest);
+  CHECK(table.values(1, 0) == largest);
+  CHECK(table.values(2, 0) == -largest);
+  CHECK(table.values(3, 0) == largest);
+
+  // Half a unit in the last place above the largest float rounds to infinity.
+  for (const std::string cell : {"3.4028235677973366e38", "3.5e38", "-3.5e38"}) {
+    const std::string message =
+        message_of<sinapse::ValueError>([&] { parse<float>("a\n" + cell + "\n"); });
+    INFO(message);
+    CHECK(contains(message, "\"" + cell + "\" is outside the range of float"));
+  }
+
+  const sinapse::CsvTable<double> doubles = parse<double>("a\n3.5e38\n-3.5e38\n");
+  CHECK(doubles.values(0, 0) == 3.5e38);
+  CHECK(doubles.values(1, 0) == -3.5e38);
+}
+
+TEST_CASE("read_csv explains carriage-return line ends", "[data][csv]") {
+  // Files from classic Mac OS end lines with "\r" alone. Reading them as lines, as pandas
+  // does, or naming the line ends in the message are both acceptable.
+  const std::string text = "a,b\r1,2\r3,4\r";
+  try {
+    const sinapse::CsvTable<double> table = parse<double>(text);
+    REQUIRE(table.values.rows() == 2);
+    CHECK(table.values(1, 1) == 4.0);
+  } catch (const sinapse::ValueError& error) {
+    const std::string message = error.what();
+    INFO(message);
+    CHECK((contains(message, "\\r") || contains(message, "carriage return") ||
+           contains(message, "line break") || contains(message, "line end")));
+  }
 }

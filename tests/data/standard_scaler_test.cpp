@@ -3,6 +3,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include <sinapse/core/errors.hpp>
 #include <sinapse/data/standard_scaler.hpp>
@@ -178,4 +179,120 @@ TEST_CASE("StandardScaler keeps its fit when a refit fails", "[data][standard_sc
 
   CHECK(scaler.mean()(0) == 2.0);
   CHECK(scaler.scale()(0) == 1.0);
+}
+
+TEST_CASE("StandardScaler scales deviations below float's range", "[data][standard_scaler]") {
+  // The smallest float, 2^-149, and 0 have mean and deviation 2^-150, which is 0 in float.
+  sinapse::Matrix<float> x(2, 1);
+  x << std::numeric_limits<float>::denorm_min(), 0.0f;
+  sinapse::StandardScaler<float> scaler;
+
+  const sinapse::Matrix<float> z = scaler.fit_transform(x);
+
+  REQUIRE(z.allFinite());
+  CHECK(z(0, 0) == 1.0f);
+  CHECK(z(1, 0) == -1.0f);
+}
+
+TEST_CASE("StandardScaler handles values near the largest float", "[data][standard_scaler]") {
+  // In float, x - mean would overflow for these columns.
+  sinapse::Matrix<float> three(3, 1);
+  three << 3.4e38f, -3.4e38f, -3.4e38f;
+  sinapse::StandardScaler<float> scaler;
+  const sinapse::Matrix<float> z = scaler.fit_transform(three);
+  REQUIRE(z.allFinite());
+  // Deviations from the mean -1/3 in units of 3.4e38, over the deviation sqrt(8/9).
+  const double rtol = 1e-6;
+  CHECK_THAT(double(z(0, 0)), Catch::Matchers::WithinRel(std::sqrt(2.0), rtol));
+  CHECK_THAT(double(z(1, 0)), Catch::Matchers::WithinRel(-std::sqrt(0.5), rtol));
+  CHECK_THAT(double(z(2, 0)), Catch::Matchers::WithinRel(-std::sqrt(0.5), rtol));
+
+  const float largest = std::numeric_limits<float>::max();
+  sinapse::Matrix<float> extremes(2, 1);
+  extremes << largest, -largest;
+  const sinapse::Matrix<float> unit = scaler.fit_transform(extremes);
+  CHECK(unit(0, 0) == 1.0f);
+  CHECK(unit(1, 0) == -1.0f);
+}
+
+TEST_CASE("StandardScaler handles values near the largest double", "[data][standard_scaler]") {
+  // In double, the sum of the column and the squared deviations would overflow.
+  sinapse::Matrix<double> x(3, 1);
+  x << 1.7e308, 1.7e308, -1.7e308;
+  sinapse::StandardScaler<double> scaler;
+
+  const sinapse::Matrix<double> z = scaler.fit_transform(x);
+
+  REQUIRE(z.allFinite());
+  CHECK_THAT(z(0, 0), Catch::Matchers::WithinRel(std::sqrt(0.5), 1e-12));
+  CHECK_THAT(z(1, 0), Catch::Matchers::WithinRel(std::sqrt(0.5), 1e-12));
+  CHECK_THAT(z(2, 0), Catch::Matchers::WithinRel(-std::sqrt(2.0), 1e-12));
+  CHECK_THAT(scaler.mean()(0), Catch::Matchers::WithinRel(1.7e308 / 3.0, 1e-12));
+  CHECK_THAT(scaler.scale()(0), Catch::Matchers::WithinRel(std::sqrt(8.0 / 9.0) * 1.7e308, 1e-12));
+}
+
+TEST_CASE("StandardScaler transform rejects overflowing values", "[data][standard_scaler]") {
+  SECTION("float") {
+    sinapse::Matrix<float> train(2, 1);
+    train << 0.0f, 1e-30f;  // mean and scale 5e-31
+    sinapse::StandardScaler<float> scaler;
+    scaler.fit(train);
+    sinapse::Matrix<float> test(2, 1);
+    test << 1e-20f, 1e10f;  // 1e10 scales to 2e40, beyond float
+
+    const std::string message = message_of<sinapse::ValueError>([&] { scaler.transform(test); });
+    INFO(message);
+    CHECK(contains(message, "row 1, column 0"));
+    CHECK(contains(message, "outside the range of float"));
+
+    const sinapse::Matrix<float> in_range = scaler.transform(test.topRows(1));
+    CHECK_THAT(double(in_range(0, 0)), Catch::Matchers::WithinRel(2e10 - 1.0, 1e-6));
+  }
+  SECTION("double") {
+    sinapse::Matrix<double> train(2, 1);
+    train << 0.0, 1e-300;
+    sinapse::StandardScaler<double> scaler;
+    scaler.fit(train);
+    sinapse::Matrix<double> test(1, 1);
+    test << 1e300;
+
+    const std::string message = message_of<sinapse::ValueError>([&] { scaler.transform(test); });
+    INFO(message);
+    CHECK(contains(message, "row 0, column 0"));
+    CHECK(contains(message, "outside the range of double"));
+  }
+}
+
+namespace {
+
+template <typename Scaler, typename = void>
+struct fit_accepts_int_list : std::false_type {};
+template <typename Scaler>
+struct fit_accepts_int_list<Scaler, std::void_t<decltype(std::declval<Scaler&>().fit({1, 2}))>>
+    : std::true_type {};
+
+template <typename Scaler, typename = void>
+struct transform_accepts_int_list : std::false_type {};
+template <typename Scaler>
+struct transform_accepts_int_list<
+    Scaler, std::void_t<decltype(std::declval<const Scaler&>().transform({1, 2}))>>
+    : std::true_type {};
+
+template <typename Scaler, typename = void>
+struct transform_accepts_matrix : std::false_type {};
+template <typename Scaler>
+struct transform_accepts_matrix<Scaler,
+                                std::void_t<decltype(std::declval<const Scaler&>().transform(
+                                    std::declval<const typename Scaler::MatrixType&>()))>>
+    : std::true_type {};
+
+}  // namespace
+
+TEST_CASE("StandardScaler rejects integer braced lists", "[data][standard_scaler]") {
+  // transform({1, 2}) reads like one sample with features 1 and 2, but it converts to
+  // Eigen's uninitialised (1, 2) matrix through the Matrix(rows, cols) constructor.
+  using Scaler = sinapse::StandardScaler<float>;
+  CHECK_FALSE(fit_accepts_int_list<Scaler>::value);
+  CHECK_FALSE(transform_accepts_int_list<Scaler>::value);
+  CHECK(transform_accepts_matrix<Scaler>::value);
 }

@@ -98,6 +98,24 @@ inline std::vector<std::string> split_csv_line(const std::string& line, const st
   return fields;
 }
 
+/// Returns text with control characters written as \xNN, so a message that quotes a
+/// cell shows an embedded NUL instead of ending there.
+inline std::string printable(const std::string& text) {
+  std::string result;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      const char* digits = "0123456789abcdef";
+      result += "\\x";
+      result += digits[byte >> 4];
+      result += digits[byte & 0xf];
+    } else {
+      result += c;
+    }
+  }
+  return result;
+}
+
 /// Parses a whole cell as a number, or returns false. A number beyond double's range
 /// becomes an infinity with `overflow` set.
 /// NOTE: std::strtod reads the decimal point of the C locale, which is "." unless the
@@ -127,7 +145,7 @@ Scalar parse_csv_cell(const std::string& text, const std::string& source, long l
   double value = 0.0;
   bool overflow = false;
   if (!parse_csv_number(text, value, overflow)) {
-    throw ValueError(concat(location, ": \"", text, "\" is not a number"));
+    throw ValueError(concat(location, ": \"", printable(text), "\" is not a number"));
   }
   if (!std::isfinite(value) && !overflow) {
     throw ValueError(concat(location, ": \"", text,
@@ -173,14 +191,28 @@ inline void check_csv_header(const std::vector<std::string>& names, const std::s
   }
 }
 
+/// Reads one line ended by "\n", "\r\n" or a lone "\r" (old Mac files), without the
+/// ending. Returns false at the end of the stream when nothing was read.
+inline bool read_csv_line(std::istream& input, std::string& line) {
+  line.clear();
+  std::istream::int_type c = input.get();
+  if (c == std::istream::traits_type::eof()) return false;
+  while (c != std::istream::traits_type::eof() && c != '\n' && c != '\r') {
+    line += static_cast<char>(c);
+    c = input.get();
+  }
+  if (c == '\r' && input.peek() == '\n') input.get();
+  return true;
+}
+
 }  // namespace detail
 
 /// Reads a CSV table with a header line of column names followed by numeric data lines,
 /// from a stream. `source` names the stream in error messages.
 ///
 /// Fields are separated by commas and trimmed of spaces and tabs. Blank lines are skipped,
-/// and so are a UTF-8 byte order mark and the "\r" of Windows line ends. Line and column
-/// numbers in messages start at 1.
+/// and so is a UTF-8 byte order mark. Lines may end in "\n", "\r\n" or "\r". Line and
+/// column numbers in messages start at 1.
 /// @throws ValueError for an empty stream, a header without data lines, or empty or
 /// repeated column names. It also rejects a line whose number of fields differs from the
 /// header's, and a cell that is empty, not a number, not finite or outside Scalar's range.
@@ -194,10 +226,9 @@ CsvTable<Scalar> read_csv(std::istream& input, const std::string& source) {
   std::string line;
   long long line_number = 0;
   bool have_header = false;
-  while (std::getline(input, line)) {
+  while (detail::read_csv_line(input, line)) {
     ++line_number;
     if (line_number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (detail::trim_blanks(line).empty()) continue;
 
     std::vector<std::string> fields = detail::split_csv_line(line, source, line_number);

@@ -7,6 +7,7 @@
 
 #include "sinapse/core/errors.hpp"
 #include "sinapse/core/types.hpp"
+#include "sinapse/detail/integer_pair.hpp"
 
 namespace sinapse {
 
@@ -96,6 +97,11 @@ class StandardScaler {
     }
     return scaled.template cast<Scalar>();
   }
+
+  // A braced integer pair such as {1, 2} is not data (see detail::IntegerPair).
+  StandardScaler& fit(detail::IntegerPair) = delete;
+  MatrixType transform(detail::IntegerPair) const = delete;
+  MatrixType fit_transform(detail::IntegerPair) = delete;
 
   /// Fits on x and returns x transformed.
   MatrixType fit_transform(const MatrixType& x) { return fit(x).transform(x); }

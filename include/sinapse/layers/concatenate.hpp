@@ -55,7 +55,7 @@ class ConcatenateLayer : public Layer<Scalar> {
     Index total = 0;
     for (Index width : widths) {
       if (width > std::numeric_limits<Index>::max() - total) {
-        throw ShapeError(detail::concat("Concatenate '", this->name(), "': the total width of ",
+        throw ValueError(detail::concat("Concatenate '", this->name(), "': the total width of ",
                                         this->widths_string(widths), " overflows"));
       }
       total += width;

@@ -82,7 +82,7 @@ class DropoutLayer : public Layer<Scalar> {
   Config get_config() const override { return {{"name", this->name()}, {"rate", rate_}}; }
 
   /// The layer's own generator when it was given a seed; nullptr otherwise.
-  Generator* own_generator() { return own_generator_ ? &*own_generator_ : nullptr; }
+  Generator* own_generator() override { return own_generator_ ? &*own_generator_ : nullptr; }
 
  protected:
   Index build(const std::vector<Index>& widths) override {

@@ -160,6 +160,10 @@ class Layer {
   virtual void backward(const Inputs& inputs, const MatrixType& output, MatrixType& output_gradient,
                         LayerCache* cache, const InputGradients& input_gradients) = 0;
 
+  /// The layer's own random generator (a Dropout given a seed), or null when it draws
+  /// from the model's generator.
+  virtual Generator* own_generator() { return nullptr; }
+
   /// Hyperparameters as Keras's `get_config` names them, starting with "name".
   virtual Config get_config() const { return {{"name", name_}}; }
 

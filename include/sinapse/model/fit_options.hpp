@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sinapse/core/types.hpp"
+#include "sinapse/detail/integer_pair.hpp"
 #include "sinapse/detail/option.hpp"
 
 namespace sinapse {
@@ -46,6 +47,9 @@ class FitOptions {
     has_validation_data_ = true;
     return *this;
   }
+  /// A braced integer pair such as {1, 2} is not data (see detail::IntegerPair).
+  FitOptions& validation_data(detail::IntegerPair, const Matrix<Scalar>&) = delete;
+
   bool has_validation_data() const { return has_validation_data_; }
   const std::vector<Matrix<Scalar>>& validation_x() const { return validation_x_; }
   const Matrix<Scalar>& validation_y() const { return validation_y_; }

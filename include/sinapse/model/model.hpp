@@ -17,6 +17,7 @@
 #include "sinapse/core/errors.hpp"
 #include "sinapse/core/random.hpp"
 #include "sinapse/detail/data_checks.hpp"
+#include "sinapse/detail/integer_pair.hpp"
 #include "sinapse/detail/summary_table.hpp"
 #include "sinapse/detail/terminal.hpp"
 #include "sinapse/model/compile_arguments.hpp"
@@ -68,6 +69,10 @@ class Model {
       }
     }
     non_trainable_backup_.resize(non_trainable_.size());
+    for (const auto& layer : layers_) {
+      if (Generator* generator = layer->own_generator()) layer_generators_.push_back(generator);
+    }
+    layer_generator_backup_.resize(layer_generators_.size());
   }
 
   Model(Model&&) noexcept = default;
@@ -81,7 +86,10 @@ class Model {
   bool valid() const { return !executor_.empty(); }
 
   /// Layers in Keras's order (inputs first, by decreasing depth), each once.
-  const std::vector<std::shared_ptr<Layer<Scalar>>>& layers() const { return layers_; }
+  const std::vector<std::shared_ptr<Layer<Scalar>>>& layers() const {
+    require_valid("layers");
+    return layers_;
+  }
 
   /// Returns the layer with this name.
   /// @throws ValueError if there is none.
@@ -97,7 +105,10 @@ class Model {
   }
 
   /// Number of input tensors, and the width of each.
-  std::size_t input_count() const { return executor_.input_count(); }
+  std::size_t input_count() const {
+    require_valid("input_count");
+    return executor_.input_count();
+  }
 
   /// @throws ValueError if i is not an input index.
   Index input_width(std::size_t i) const {
@@ -116,6 +127,7 @@ class Model {
 
   /// Number of weights, trainable and non-trainable (optimizer state excluded).
   Index count_params() const {
+    require_valid("count_params");
     Index count = 0;
     for (const auto& layer : layers_) count += layer->count_params();
     return count;
@@ -129,6 +141,7 @@ class Model {
   /// (units, 1); BatchNormalization: gamma, beta, moving_mean, moving_variance, each
   /// (features, 1)).
   std::vector<MatrixType> get_weights() const {
+    require_valid("get_weights");
     std::vector<MatrixType> weights;
     for (const auto& layer : layers_) {
       for (const Variable<Scalar>* variable : std::as_const(*layer).variables()) {
@@ -273,6 +286,13 @@ class Model {
   Logs train_on_batch(std::initializer_list<Integer>, const MatrixType&) = delete;
   template <typename Integer, typename = std::enable_if_t<std::is_integral<Integer>::value>>
   Logs test_on_batch(std::initializer_list<Integer>, const MatrixType&) = delete;
+  // Mixed integer pairs such as {1, 2L} match none of the lists above but do match Eigen's
+  // (rows, cols) constructor; these make such calls ambiguous, so they fail to compile.
+  History fit(detail::IntegerPair, const MatrixType&, const FitOptions<Scalar>& = {}) = delete;
+  Logs evaluate(detail::IntegerPair, const MatrixType&, const EvaluateOptions& = {}) = delete;
+  MatrixType predict(detail::IntegerPair, const PredictOptions& = {}) = delete;
+  Logs train_on_batch(detail::IntegerPair, const MatrixType&) = delete;
+  Logs test_on_batch(detail::IntegerPair, const MatrixType&) = delete;
 
   /// Computes the loss and metrics in inference mode, returned by name
   /// (`result.at("loss")`, `result.at("accuracy")`).
@@ -388,7 +408,10 @@ class Model {
   }
 
   /// Trainable variables in Keras's order, each once even if its layer is shared.
-  const std::vector<Variable<Scalar>*>& trainable_variables() const { return trainable_; }
+  const std::vector<Variable<Scalar>*>& trainable_variables() const {
+    require_valid("trainable_variables");
+    return trainable_;
+  }
 
   /// The generator behind shuffling and dropout masks.
   Generator& generator() { return generator_; }
@@ -501,16 +524,30 @@ class Model {
 
   /// One step on the batch already in the input nodes and y_batch_; returns its loss.
   /// `where` names the step in the error message.
-  /// @throws FloatingPointError when the loss or a gradient is NaN or inf. The step is
-  /// then not applied: weights, moving statistics and metrics keep their values.
+  /// @throws FloatingPointError when the loss, a gradient, a moving statistic or an updated
+  /// weight would be NaN or inf. The step is then not applied: weights, optimizer state,
+  /// moving statistics, generators and metrics keep their values.
   Scalar train_step(const std::string& where) {
+    // What a training forward pass changes besides activations: moving statistics and
+    // random generators. They are saved so that a rejected step leaves no trace.
     for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
       non_trainable_backup_[i] = non_trainable_[i]->value;
     }
+    generator_backup_ = generator_.state();
+    for (std::size_t i = 0; i < layer_generators_.size(); ++i) {
+      layer_generator_backup_[i] = layer_generators_[i]->state();
+    }
+
     forward(true);
     const MatrixType& y_pred = executor_.output();
     const Scalar loss = loss_->compute(y_batch_, y_pred, &loss_gradient_);
     if (!std::isfinite(loss)) reject_step(where, detail::concat("the loss is ", loss));
+    for (const Variable<Scalar>* variable : non_trainable_) {
+      if (!variable->value.allFinite()) {
+        reject_step(where, detail::concat("the non-trainable weight ", variable->name,
+                                          " became NaN or inf"));
+      }
+    }
     backward(loss_gradient_, false);
     for (std::size_t i = 0; i < trainable_.size(); ++i) {
       if (!trainable_[i]->gradient.allFinite()) {
@@ -518,15 +555,22 @@ class Model {
                                           ") is not finite"));
       }
     }
+    if (!optimizer_->apply(trainable_)) {
+      reject_step(where, "the optimizer step would make a weight NaN or inf");
+    }
     for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
-    optimizer_->apply(trainable_);
     return loss;
   }
 
-  /// Restores the moving statistics that the failed step's forward pass changed, and throws.
+  /// Restores what the failed step changed before the optimizer (moving statistics and
+  /// generators), and throws.
   [[noreturn]] void reject_step(const std::string& where, const std::string& problem) {
     for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
       non_trainable_[i]->value = non_trainable_backup_[i];
+    }
+    generator_.set_state(generator_backup_);
+    for (std::size_t i = 0; i < layer_generators_.size(); ++i) {
+      layer_generators_[i]->set_state(layer_generator_backup_[i]);
     }
     throw FloatingPointError(detail::concat(
         where, ": ", problem,
@@ -773,6 +817,9 @@ class Model {
   std::vector<Variable<Scalar>*> trainable_;
   std::vector<Variable<Scalar>*> non_trainable_;
   std::vector<MatrixType> non_trainable_backup_;  // before the current training step
+  std::vector<Generator*> layer_generators_;  // the layers' own generators
+  std::vector<Generator::State> layer_generator_backup_;
+  Generator::State generator_backup_{};
   std::unique_ptr<Optimizer<Scalar>> optimizer_;
   std::unique_ptr<Loss<Scalar>> loss_;
   std::vector<std::unique_ptr<Metric<Scalar>>> metrics_;

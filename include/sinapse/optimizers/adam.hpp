@@ -63,11 +63,15 @@ class Adam : public Optimizer<Scalar> {
       velocities_.push_back(Matrix<Scalar>::Zero(variable->value.rows(), variable->value.cols()));
       if (amsgrad_) velocity_maxima_.push_back(velocities_.back());
     }
+    next_momentums_ = momentums_;
+    next_velocities_ = velocities_;
+    next_velocity_maxima_ = velocity_maxima_;
+    next_values_ = momentums_;
     this->iterations_ = 0;
     this->built_ = true;
   }
 
-  void apply(const std::vector<Variable<Scalar>*>& variables) override {
+  bool apply(const std::vector<Variable<Scalar>*>& variables) override {
     check_variables(variables);
     const Scalar one(1);
     const Scalar beta_1 = static_cast<Scalar>(beta_1_);
@@ -80,21 +84,32 @@ class Adam : public Optimizer<Scalar> {
     const Scalar step = static_cast<Scalar>(this->iterations_ + 1);
     const Scalar alpha = static_cast<Scalar>(learning_rate_) *
                          std::sqrt(one - std::pow(beta_2, step)) / (one - std::pow(beta_1, step));
+    // The new moments and weights go to scratch buffers first, so that a step that would
+    // overflow a weight can be dropped without a trace. Committing swaps the buffers.
     for (std::size_t k = 0; k < variables.size(); ++k) {
       const Matrix<Scalar>& gradient = variables[k]->gradient;
-      Matrix<Scalar>& m = momentums_[k];
-      Matrix<Scalar>& v = velocities_[k];
-      m.array() += (gradient.array() - m.array()) * one_minus_beta_1;
-      v.array() += (gradient.array().square() - v.array()) * one_minus_beta_2;
+      next_momentums_[k] = momentums_[k] + (gradient - momentums_[k]) * one_minus_beta_1;
+      next_velocities_[k].array() =
+          velocities_[k].array() +
+          (gradient.array().square() - velocities_[k].array()) * one_minus_beta_2;
+      const Matrix<Scalar>* denominator_source = &next_velocities_[k];
       if (amsgrad_) {
-        Matrix<Scalar>& v_hat = velocity_maxima_[k];
-        v_hat = v_hat.cwiseMax(v);
-        variables[k]->value.array() -= alpha * m.array() / (v_hat.array().sqrt() + epsilon);
-      } else {
-        variables[k]->value.array() -= alpha * m.array() / (v.array().sqrt() + epsilon);
+        next_velocity_maxima_[k] = velocity_maxima_[k].cwiseMax(next_velocities_[k]);
+        denominator_source = &next_velocity_maxima_[k];
       }
+      next_values_[k].array() =
+          variables[k]->value.array() -
+          alpha * next_momentums_[k].array() / (denominator_source->array().sqrt() + epsilon);
+      if (!next_values_[k].allFinite()) return false;
+    }
+    for (std::size_t k = 0; k < variables.size(); ++k) {
+      momentums_[k].swap(next_momentums_[k]);
+      velocities_[k].swap(next_velocities_[k]);
+      if (amsgrad_) velocity_maxima_[k].swap(next_velocity_maxima_[k]);
+      variables[k]->value.swap(next_values_[k]);
     }
     ++this->iterations_;
+    return true;
   }
 
   Index count_params() const override {
@@ -127,6 +142,10 @@ class Adam : public Optimizer<Scalar> {
     momentums_.clear();
     velocities_.clear();
     velocity_maxima_.clear();
+    next_momentums_.clear();
+    next_velocities_.clear();
+    next_velocity_maxima_.clear();
+    next_values_.clear();
   }
 
  private:
@@ -160,6 +179,11 @@ class Adam : public Optimizer<Scalar> {
   std::vector<Matrix<Scalar>> momentums_;
   std::vector<Matrix<Scalar>> velocities_;
   std::vector<Matrix<Scalar>> velocity_maxima_;
+  // Scratch for the step in progress, the same shapes as the state.
+  std::vector<Matrix<Scalar>> next_momentums_;
+  std::vector<Matrix<Scalar>> next_velocities_;
+  std::vector<Matrix<Scalar>> next_velocity_maxima_;
+  std::vector<Matrix<Scalar>> next_values_;
 };
 
 }  // namespace sinapse

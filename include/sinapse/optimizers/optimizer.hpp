@@ -23,8 +23,10 @@ class Optimizer {
   virtual void build(const std::vector<Variable<Scalar>*>& variables) = 0;
   bool built() const { return built_; }
 
-  /// Performs one update step with the gradients stored in the variables.
-  virtual void apply(const std::vector<Variable<Scalar>*>& variables) = 0;
+  /// Performs one update step with the gradients stored in the variables. Returns false,
+  /// changing nothing (weights, state and step count), when the step would make a weight
+  /// NaN or inf.
+  virtual bool apply(const std::vector<Variable<Scalar>*>& variables) = 0;
 
   /// Number of update steps applied so far (Keras's `iterations`).
   long long iterations() const { return iterations_; }
