@@ -12,24 +12,12 @@
 #include <sinapse/data/csv.hpp>
 
 #include "support/catch.hpp"
+#include "support/exception_message.hpp"
 
 namespace {
 
-/// Runs `function` and returns the message of the Exception it throws, or a marker text
-/// when it throws nothing. Other exception types propagate, so Catch reports them.
-template <typename Exception, typename Function>
-std::string message_of(Function&& function) {
-  try {
-    function();
-  } catch (const Exception& error) {
-    return error.what();
-  }
-  return "(no exception thrown)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test_support::contains;
+using test_support::message_of;
 
 template <typename Scalar>
 sinapse::CsvTable<Scalar> parse(const std::string& text) {
