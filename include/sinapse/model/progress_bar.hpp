@@ -73,6 +73,15 @@ class ProgressBar {
         start_(Clock::now()),
         last_write_(start_) {}
 
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+
+  // An exception in the middle of an epoch leaves a terminal line without its end, and
+  // the error message would continue it, so the line is closed here.
+  ~ProgressBar() {
+    if (line_open_) out_ << '\n' << std::flush;
+  }
+
   /// Reports that `current` steps are done, with the running values so far.
   void update(Index current, const Logs& values) {
     const Clock::time_point now = Clock::now();
@@ -159,6 +168,7 @@ class ProgressBar {
       out_ << line;
     }
     if (final) out_ << '\n';
+    line_open_ = terminal_ && !final;
     out_ << std::flush;
   }
 
@@ -170,6 +180,7 @@ class ProgressBar {
   Clock::time_point after_first_step_;
   Clock::time_point last_write_;
   std::size_t previous_width_ = 0;
+  bool line_open_ = false;  // a terminal line was written but not ended
 };
 
 }  // namespace detail
