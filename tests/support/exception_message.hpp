@@ -1,4 +1,4 @@
-// Helpers for tests that check what an exception says.
+// Helpers for tests that check the message of an exception.
 #pragma once
 
 #include <string>

@@ -84,6 +84,7 @@ class Adam : public Optimizer<Scalar> {
     const Scalar step = static_cast<Scalar>(this->iterations_ + 1);
     const Scalar alpha = static_cast<Scalar>(learning_rate_) *
                          std::sqrt(one - std::pow(beta_2, step)) / (one - std::pow(beta_1, step));
+
     // The new moments and weights go to scratch buffers first, so that a step that would
     // overflow a weight can be dropped without a trace. Committing swaps the buffers.
     for (std::size_t k = 0; k < variables.size(); ++k) {
@@ -102,6 +103,7 @@ class Adam : public Optimizer<Scalar> {
           alpha * next_momentums_[k].array() / (denominator_source->array().sqrt() + epsilon);
       if (!next_values_[k].allFinite()) return false;
     }
+
     for (std::size_t k = 0; k < variables.size(); ++k) {
       momentums_[k].swap(next_momentums_[k]);
       velocities_[k].swap(next_velocities_[k]);
