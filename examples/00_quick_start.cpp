@@ -6,14 +6,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string>
 
 #include <sinapse/sinapse.hpp>
 
 int main(int argc, char** argv) {
+  const std::string usage = std::string("usage: ") + argv[0] + " [--epochs N], with N >= 1\n";
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::cout << usage;
+    return 0;
+  }
   const bool epochs_given = argc == 3 && std::strcmp(argv[1], "--epochs") == 0;
   const int epochs = epochs_given ? std::atoi(argv[2]) : 5;
   if (argc != 1 && (!epochs_given || epochs < 1)) {
-    std::cerr << "usage: " << argv[0] << " [--epochs N], with N >= 1\n";
+    std::cerr << "error: invalid arguments\n" << usage;
     return 2;
   }
 
