@@ -910,3 +910,88 @@ TEST_CASE("empty output message says what to pass", "[model][robustness]") {
   CHECK_THAT(message, ContainsSubstring("empty Tensor"));
   CHECK_THAT(message, ContainsSubstring("pass the result of a layer call"));
 }
+
+namespace {
+
+/// Input(1) -> Dense(1, sigmoid) with zero weights, compiled with Adam and BCE.
+Model<float> zero_logistic_model() {
+  Tensor<float> x = Input<float>(1);
+  Tensor<float> output = Dense<float>(1, "sigmoid")(x);
+  Model<float> model(x, output);
+  model.compile("adam", "binary_crossentropy");
+  std::vector<Matrix<float>> weights = model.get_weights();
+  for (Matrix<float>& weight : weights) weight.setZero();
+  model.set_weights(weights);
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("Adam rejects a step with an inf velocity", "[model][robustness]") {
+  // The gradient (0.5 - 0) * 1e20 is finite, but its square overflows float, so the
+  // velocity would become inf while the weight update stays finite (m / inf = 0).
+  Model<float> model = zero_logistic_model();
+  const Matrix<float> huge = Matrix<float>::Constant(1, 1, 1e20f);
+  const Matrix<float> zero = Matrix<float>::Zero(1, 1);
+
+  CHECK_THROWS_AS(model.train_on_batch(huge, zero), FloatingPointError);
+  CHECK(model.optimizer()->iterations() == 0);
+  CHECK_FALSE(model.optimizer()->built());
+
+  const Matrix<float> x = Matrix<float>::Constant(4, 1, 0.5f);
+  const Matrix<float> y = Matrix<float>::Ones(4, 1);
+  CHECK_NOTHROW(model.fit(x, y, FitOptions<float>().epochs(2).verbose(0)));
+  CHECK(model.optimizer()->iterations() == 2);
+}
+
+TEST_CASE("fit rejected first step restores everything", "[model][robustness]") {
+  Model<float> model = zero_logistic_model();
+  const Generator::State before = model.generator().state();
+  const Matrix<float> huge = Matrix<float>::Constant(3, 1, 1e20f);
+  const Matrix<float> zero = Matrix<float>::Zero(3, 1);
+
+  CHECK_THROWS_WITH(model.fit(huge, zero, FitOptions<float>().verbose(0).seed(9)),
+                    ContainsSubstring("fit: epoch 1, batch 1 of 1"));
+  CHECK(model.generator().state() == before);
+  CHECK_FALSE(model.optimizer()->built());
+  std::ostringstream summary;
+  model.summary(summary);
+  CHECK(summary.str().find("Optimizer params") == std::string::npos);
+}
+
+TEST_CASE("inference rejects overflowing outputs", "[model][robustness]") {
+  // Both hidden units overflow to inf for the first sample, and inf - inf is NaN.
+  Tensor<float> x = Input<float>(1);
+  Tensor<float> hidden = Dense<float>(2, "relu")(x);
+  Tensor<float> output = Dense<float>(1, "sigmoid")(hidden);
+  Model<float> model(x, output);
+  model.compile("adam", "binary_crossentropy");
+  std::vector<Matrix<float>> weights = model.get_weights();
+  weights[0] << 10.0f, 10.0f;
+  weights[1].setZero();
+  weights[2] << 1.0f, -1.0f;
+  weights[3].setZero();
+  model.set_weights(weights);
+  Matrix<float> data(2, 1);
+  data << 1.0f, 1e38f;
+  const Matrix<float> labels = Matrix<float>::Zero(2, 1);
+
+  CHECK_THROWS_AS(model.predict(data, PredictOptions().verbose(0)), FloatingPointError);
+  CHECK_THROWS_WITH(model.predict(data, PredictOptions().verbose(0)),
+                    ContainsSubstring("output for sample 1"));
+  CHECK_THROWS_AS(model.evaluate(data, labels, EvaluateOptions().verbose(0)), FloatingPointError);
+  CHECK_THROWS_AS(model.test_on_batch(data, labels), FloatingPointError);
+  CHECK_THROWS_WITH(model.fit(data.topRows(1), labels.topRows(1),
+                              FitOptions<float>().verbose(0).validation_data(data, labels)),
+                    ContainsSubstring("fit: validation"));
+}
+
+TEST_CASE("summary rejects absurd line lengths", "[model][robustness]") {
+  Model<float> model = zero_logistic_model();
+  for (int line_length : {-5, 1, 19, 1001, std::numeric_limits<int>::max()}) {
+    INFO("line_length " << line_length);
+    CHECK_THROWS_AS(model.summary_string(line_length), ValueError);
+  }
+  CHECK_NOTHROW(model.summary_string(20));
+  CHECK_NOTHROW(model.summary_string(1000));
+}

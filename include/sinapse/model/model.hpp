@@ -358,8 +358,13 @@ class Model {
   }
 
   /// Returns what `summary` prints for a given line length.
+  /// @throws ValueError unless 20 <= line_length <= 1000.
   std::string summary_string(int line_length) const {
     require_valid("summary");
+    if (line_length < 20 || line_length > 1000) {
+      throw ValueError(detail::concat("summary: line_length must be in [20, 1000], got ",
+                                      line_length, "; pass 0 for the terminal's width"));
+    }
     return detail::render_summary(summary_data(), line_length);
   }
 
@@ -523,11 +528,12 @@ class Model {
   }
 
   /// One step on the batch already in the input nodes and y_batch_; returns its loss.
-  /// `where` names the step in the error message.
+  /// caller, epoch, step and steps name the step in an error message (epoch 0: none).
   /// @throws FloatingPointError when the loss, a gradient, a moving statistic or an updated
   /// weight would be NaN or inf. The step is then not applied: weights, optimizer state,
   /// moving statistics, generators and metrics keep their values.
-  Scalar train_step(const std::string& where) {
+  Scalar train_step(const char* caller, int epoch, Index step, Index steps) {
+    const StepLabel where{caller, epoch, step, steps};
     // What a training forward pass changes besides activations: moving statistics and
     // random generators. They are saved so that a rejected step leaves no trace.
     for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
@@ -564,7 +570,20 @@ class Model {
 
   /// Restores what the failed step changed before the optimizer (moving statistics and
   /// generators), and throws.
-  [[noreturn]] void reject_step(const std::string& where, const std::string& problem) {
+  /// Names a training step in messages; the text is built only when a step fails.
+  struct StepLabel {
+    const char* caller;
+    int epoch;
+    Index step;
+    Index steps;
+
+    std::string text() const {
+      if (epoch == 0) return caller;
+      return detail::concat(caller, ": epoch ", epoch, ", batch ", step, " of ", steps);
+    }
+  };
+
+  [[noreturn]] void reject_step(const StepLabel& where, const std::string& problem) {
     for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
       non_trainable_[i]->value = non_trainable_backup_[i];
     }
@@ -573,16 +592,22 @@ class Model {
       layer_generators_[i]->set_state(layer_generator_backup_[i]);
     }
     throw FloatingPointError(detail::concat(
-        where, ": ", problem,
+        where.text(), ": ", problem,
         ", so the step was not applied and the model keeps its last finite weights; scale "
         "the features (for example with StandardScaler) or lower the learning rate"));
   }
 
   /// Inference on the batch in the input nodes; returns its loss and updates metrics.
-  Scalar test_step() {
+  Scalar test_step(const char* caller) {
     forward(false);
     const MatrixType& y_pred = executor_.output();
     const Scalar loss = loss_->compute(y_batch_, y_pred, nullptr);
+    if (!std::isfinite(loss)) {
+      throw FloatingPointError(
+          detail::concat(caller, ": the loss is ", loss,
+                         " for finite data, because the model's outputs "
+                         "overflowed; scale the features (for example with StandardScaler)"));
+    }
     for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
     return loss;
   }
@@ -646,6 +671,9 @@ class Model {
     }
 
     std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
+    // If the first step is rejected, fit leaves the model exactly as it found it.
+    const Generator::State generator_at_start = generator_.state();
+    const bool optimizer_was_built = optimizer_->built();
     if (options.seed()) generator_.reseed(*options.seed());
     ensure_optimizer_built();
 
@@ -656,37 +684,45 @@ class Model {
     history.steps = steps;
     history.verbose = options.verbose();
     std::vector<Index> order(static_cast<std::size_t>(train_rows));
-
-    for (int epoch = 0; epoch < options.epochs(); ++epoch) {
-      reset_metrics();
-      if (options.verbose() > 0 && options.epochs() > 1) {
-        out << "Epoch " << epoch + 1 << "/" << options.epochs() << '\n';
+    long long applied_steps = 0;
+    try {
+      for (int epoch = 0; epoch < options.epochs(); ++epoch) {
+        reset_metrics();
+        if (options.verbose() > 0 && options.epochs() > 1) {
+          out << "Epoch " << epoch + 1 << "/" << options.epochs() << '\n';
+        }
+        std::iota(order.begin(), order.end(), Index(0));
+        if (options.shuffle()) shuffle(order);
+        detail::ProgressBar progress(out, steps, options.verbose());
+        double loss_sum = 0.0;
+        Index seen = 0;
+        for (Index step = 0; step < steps; ++step) {
+          const Index begin = step * batch_size;
+          const Index count = std::min(batch_size, train_rows - begin);
+          gather(x, &y, order, begin, count);
+          const Scalar loss = train_step("fit", epoch + 1, step + 1, steps);
+          ++applied_steps;
+          loss_sum += static_cast<double>(loss) * static_cast<double>(count);
+          seen += count;
+          if (options.verbose() == 1) progress.update(step + 1, collect_logs(loss_sum, seen));
+        }
+        Logs logs = collect_logs(loss_sum, seen);
+        if (validation_y != nullptr) {
+          const Index validation_batch = options.validation_batch_size().value_or(batch_size);
+          const Logs validation = run_evaluation("fit: validation", validation_x, *validation_y,
+                                                 validation_batch, nullptr);
+          for (const auto& entry : validation) logs["val_" + entry.first] = entry.second;
+        }
+        progress.finish(logs);
+        for (const auto& entry : logs) history.history[entry.first].push_back(entry.second);
+        history.epoch.push_back(epoch);
       }
-      std::iota(order.begin(), order.end(), Index(0));
-      if (options.shuffle()) shuffle(order);
-      detail::ProgressBar progress(out, steps, options.verbose());
-      double loss_sum = 0.0;
-      Index seen = 0;
-      for (Index step = 0; step < steps; ++step) {
-        const Index begin = step * batch_size;
-        const Index count = std::min(batch_size, train_rows - begin);
-        gather(x, &y, order, begin, count);
-        const Scalar loss = train_step(
-            detail::concat("fit: epoch ", epoch + 1, ", batch ", step + 1, " of ", steps));
-        loss_sum += static_cast<double>(loss) * static_cast<double>(count);
-        seen += count;
-        if (options.verbose() == 1) progress.update(step + 1, collect_logs(loss_sum, seen));
+    } catch (const FloatingPointError&) {
+      if (applied_steps == 0) {
+        generator_.set_state(generator_at_start);
+        if (!optimizer_was_built) optimizer_->reset();
       }
-      Logs logs = collect_logs(loss_sum, seen);
-      if (validation_y != nullptr) {
-        const Index validation_batch = options.validation_batch_size().value_or(batch_size);
-        const Logs validation =
-            run_evaluation(validation_x, *validation_y, validation_batch, nullptr);
-        for (const auto& entry : validation) logs["val_" + entry.first] = entry.second;
-      }
-      progress.finish(logs);
-      for (const auto& entry : logs) history.history[entry.first].push_back(entry.second);
-      history.epoch.push_back(epoch);
+      throw;
     }
     return history;
   }
@@ -699,8 +735,8 @@ class Model {
     }
   }
 
-  Logs run_evaluation(const std::vector<const MatrixType*>& x, const MatrixType& y,
-                      Index batch_size, detail::ProgressBar* progress) {
+  Logs run_evaluation(const char* caller, const std::vector<const MatrixType*>& x,
+                      const MatrixType& y, Index batch_size, detail::ProgressBar* progress) {
     reset_metrics();
     const Index samples = x[0]->rows();
     const Index steps = detail::step_count(samples, batch_size);
@@ -710,7 +746,7 @@ class Model {
       const Index begin = step * batch_size;
       const Index count = std::min(batch_size, samples - begin);
       slice(x, &y, begin, count);
-      loss_sum += static_cast<double>(test_step()) * static_cast<double>(count);
+      loss_sum += static_cast<double>(test_step(caller)) * static_cast<double>(count);
       seen += count;
       if (progress != nullptr) progress->update(step + 1, collect_logs(loss_sum, seen));
     }
@@ -727,7 +763,7 @@ class Model {
     std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
     const Index steps = detail::step_count(x[0]->rows(), options.batch_size());
     detail::ProgressBar progress(out, steps, options.verbose());
-    const Logs logs = run_evaluation(x, y, options.batch_size(), &progress);
+    const Logs logs = run_evaluation("evaluate", x, y, options.batch_size(), &progress);
     progress.finish(logs);
     return logs;
   }
@@ -747,22 +783,42 @@ class Model {
       const Index count = std::min(batch_size, samples - begin);
       slice(x, nullptr, begin, count);
       forward(false);
-      result.middleRows(begin, count) = executor_.output();
+      const MatrixType& output = executor_.output();
+      if (!output.allFinite()) throw_non_finite_output("predict", output, begin);
+      result.middleRows(begin, count) = output;
       if (options.verbose() == 1) progress.update(step + 1, {});
     }
     progress.finish({});
     return result;
   }
 
+  /// Throws FloatingPointError naming the first non-finite output row.
+  [[noreturn]] static void throw_non_finite_output(const char* caller, const MatrixType& output,
+                                                   Index first_row) {
+    Index row = 0;
+    while (row + 1 < output.rows() && output.row(row).allFinite()) ++row;
+    throw FloatingPointError(detail::concat(
+        caller, ": the output for sample ", first_row + row,
+        " is NaN or inf although the inputs are finite, because the model overflowed; scale "
+        "the features (for example with StandardScaler)"));
+  }
+
   Logs train_on_batch(const std::vector<const MatrixType*>& x, const MatrixType& y) {
     require_compiled("train_on_batch");
     check_inputs("train_on_batch", x);
     check_targets("train_on_batch", y, x[0]->rows());
+    const bool optimizer_was_built = optimizer_->built();
     ensure_optimizer_built();
     reset_metrics();
     slice(x, &y, 0, x[0]->rows());
-    const Scalar loss = train_step("train_on_batch");
-    return collect_logs(static_cast<double>(loss), 1);
+    try {
+      const Scalar loss = train_step("train_on_batch", 0, 0, 0);
+      return collect_logs(static_cast<double>(loss), 1);
+    } catch (const FloatingPointError&) {
+      // The rejected step changed nothing else; undo the optimizer build as well.
+      if (!optimizer_was_built) optimizer_->reset();
+      throw;
+    }
   }
 
   Logs test_on_batch(const std::vector<const MatrixType*>& x, const MatrixType& y) {
@@ -771,7 +827,7 @@ class Model {
     check_targets("test_on_batch", y, x[0]->rows());
     reset_metrics();
     slice(x, &y, 0, x[0]->rows());
-    const Scalar loss = test_step();
+    const Scalar loss = test_step("test_on_batch");
     return collect_logs(static_cast<double>(loss), 1);
   }
 
@@ -779,7 +835,7 @@ class Model {
     const bool connections = !executor_.sequential_like();
     const int maximum = connections ? 108 : 88;
     if (!detail::is_terminal(out) && std::getenv("COLUMNS") == nullptr) return 76;
-    return std::min(maximum, detail::terminal_columns(out) - 4);
+    return std::max(20, std::min(maximum, detail::terminal_columns(out) - 4));
   }
 
   detail::SummaryData summary_data() const {
@@ -817,7 +873,7 @@ class Model {
   std::vector<Variable<Scalar>*> trainable_;
   std::vector<Variable<Scalar>*> non_trainable_;
   std::vector<MatrixType> non_trainable_backup_;  // before the current training step
-  std::vector<Generator*> layer_generators_;  // the layers' own generators
+  std::vector<Generator*> layer_generators_;      // the layers' own generators
   std::vector<Generator::State> layer_generator_backup_;
   Generator::State generator_backup_{};
   std::unique_ptr<Optimizer<Scalar>> optimizer_;

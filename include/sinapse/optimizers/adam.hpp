@@ -101,7 +101,12 @@ class Adam : public Optimizer<Scalar> {
       next_values_[k].array() =
           variables[k]->value.array() -
           alpha * next_momentums_[k].array() / (denominator_source->array().sqrt() + epsilon);
-      if (!next_values_[k].allFinite()) return false;
+      // A finite gradient above about 1.8e19 in float squares to inf; storing that
+      // velocity would poison every later step, so the moments are checked too.
+      if (!next_values_[k].allFinite() || !next_momentums_[k].allFinite() ||
+          !denominator_source->allFinite()) {
+        return false;
+      }
     }
 
     for (std::size_t k = 0; k < variables.size(); ++k) {

@@ -25,7 +25,7 @@ class Optimizer {
 
   /// Performs one update step with the gradients stored in the variables. Returns false,
   /// changing nothing (weights, state and step count), when the step would make a weight
-  /// NaN or inf.
+  /// or the optimizer state NaN or inf.
   virtual bool apply(const std::vector<Variable<Scalar>*>& variables) = 0;
 
   /// Number of update steps applied so far (Keras's `iterations`).
