@@ -36,6 +36,9 @@
 
 #include "sinapse/model/compile_arguments.hpp"
 #include "sinapse/model/fit_options.hpp"
+#include "sinapse/model/graph.hpp"
+#include "sinapse/model/graph_executor.hpp"
 #include "sinapse/model/model.hpp"
+#include "sinapse/model/progress_bar.hpp"
 #include "sinapse/model/tensor.hpp"
 // clang-format on
