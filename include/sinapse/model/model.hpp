@@ -254,7 +254,9 @@ class Model {
   /// training-mode forward pass before each update. validation_split holds out the
   /// last N - floor(N (1 - split)) rows before shuffling, as Keras does.
   /// @throws StateError before compile; ShapeError or ValueError for bad data or options,
-  /// before anything changes.
+  /// before anything changes. FloatingPointError when a step would produce NaN or inf:
+  /// that step is not applied, earlier steps stay applied, and the History of the
+  /// finished epochs is lost with the exception.
   History fit(const MatrixType& x, const MatrixType& y, const FitOptions<Scalar>& options = {}) {
     return fit(std::vector<const MatrixType*>{&x}, y, options);
   }
