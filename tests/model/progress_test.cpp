@@ -222,7 +222,7 @@ TEST_CASE("progress bar writes only the final line", "[model][progress]") {
   std::ostringstream out;
   detail::ProgressBar progress(out, 5, 1);
 
-  for (Index step = 1; step <= 5; ++step) progress.update(step, {{"loss", 0.5}});
+  for (Index step = 1; step <= 5; ++step) progress.update(step, [] { return Logs{{"loss", 0.5}}; });
   CHECK(out.str().empty());
 
   progress.finish({{"loss", 0.25}});

@@ -672,8 +672,8 @@ def write_adam_case(writer):
         "Run adam_amsgrad: lr = 0.05, amsgrad on. There the gradient of bias_0[1] nearly\n"
         "vanishes at step 2, so v_hat > v, and bias_0 after step 2 differs by about 1.6e-5\n"
         "from the same run without amsgrad. A test tolerance must stay well below that.\n"
-        "_loss holds the loss before steps 1, 2 and 3.\n"
-        "_step<k>_<weight> holds the weights after step k.\n"
+        "_loss gives the loss before steps 1, 2 and 3.\n"
+        "_step<k>_<weight> gives the weights after step k.\n"
         "NOTE: everything here is float64. A float32 Keras model computes beta^t from\n"
         "float32(0.9) and float32(0.999), so its alpha is about 7e-6 (relative) smaller."
     )

@@ -864,8 +864,8 @@ inline constexpr double bce_batch_smoothed_loss[] = {
 // Run adam_amsgrad: lr = 0.05, amsgrad on. There the gradient of bias_0[1] nearly
 // vanishes at step 2, so v_hat > v, and bias_0 after step 2 differs by about 1.6e-5
 // from the same run without amsgrad. A test tolerance must stay well below that.
-// _loss holds the loss before steps 1, 2 and 3.
-// _step<k>_<weight> holds the weights after step k.
+// _loss gives the loss before steps 1, 2 and 3.
+// _step<k>_<weight> gives the weights after step k.
 // NOTE: everything here is float64. A float32 Keras model computes beta^t from
 // float32(0.9) and float32(0.999), so its alpha is about 7e-6 (relative) smaller.
 

@@ -706,7 +706,7 @@ class Model {
           ++applied_steps;
           loss_sum += static_cast<double>(loss) * static_cast<double>(count);
           seen += count;
-          if (options.verbose() == 1) progress.update(step + 1, collect_logs(loss_sum, seen));
+          progress.update(step + 1, [&] { return collect_logs(loss_sum, seen); });
         }
         Logs logs = collect_logs(loss_sum, seen);
         if (validation_y != nullptr) {
@@ -750,7 +750,9 @@ class Model {
       slice(x, &y, begin, count);
       loss_sum += static_cast<double>(test_step(caller)) * static_cast<double>(count);
       seen += count;
-      if (progress != nullptr) progress->update(step + 1, collect_logs(loss_sum, seen));
+      if (progress != nullptr) {
+        progress->update(step + 1, [&] { return collect_logs(loss_sum, seen); });
+      }
     }
     return collect_logs(loss_sum, seen);
   }
@@ -788,7 +790,7 @@ class Model {
       const MatrixType& output = executor_.output();
       if (!output.allFinite()) throw_non_finite_output("predict", output, begin);
       result.middleRows(begin, count) = output;
-      if (options.verbose() == 1) progress.update(step + 1, {});
+      progress.update(step + 1, [] { return Logs(); });
     }
     progress.finish({});
     return result;

@@ -82,14 +82,16 @@ class ProgressBar {
     if (line_open_) out_ << '\n' << std::flush;
   }
 
-  /// Reports that `current` steps are done, with the running values so far.
-  void update(Index current, const Logs& values) {
+  /// Reports that `current` steps are done. `make_values` returns the running values so
+  /// far and is called only when a line is written, so most steps build no Logs map.
+  template <typename MakeValues>
+  void update(Index current, MakeValues&& make_values) {
     const Clock::time_point now = Clock::now();
     if (current == 1) after_first_step_ = now;
     if (verbose_ != 1 || !terminal_) return;
     if (current < target_ && seconds(last_write_, now) < 0.05) return;
     last_write_ = now;
-    write_line(current, values, now, false);
+    write_line(current, make_values(), now, false);
   }
 
   /// Writes the final line of the epoch with its complete logs.
