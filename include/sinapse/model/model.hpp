@@ -359,7 +359,7 @@ class Model {
     out << summary_string(line_length > 0 ? line_length : default_line_length(out));
   }
 
-  /// Returns what `summary` prints for a given line length.
+  /// Returns the text that `summary` prints for a given line length.
   /// @throws ValueError unless 20 <= line_length <= 1000.
   std::string summary_string(int line_length) const {
     require_valid("summary");
@@ -457,7 +457,7 @@ class Model {
 
   /// Checks the inputs: count, equal non-zero row counts, widths and finite values.
   void check_inputs(const char* caller, const std::vector<const MatrixType*>& x,
-                    const char* what = "x") const {
+                    const char* argument_name = "x") const {
     require_valid(caller);
     if (x.size() != executor_.input_count()) {
       throw ValueError(detail::concat(caller, ": expected ", executor_.input_count(),
@@ -466,14 +466,14 @@ class Model {
     }
     for (std::size_t i = 0; i < x.size(); ++i) {
       const std::string label =
-          x.size() == 1 ? std::string(what) : detail::concat(what, "[", i, "]");
+          x.size() == 1 ? std::string(argument_name) : detail::concat(argument_name, "[", i, "]");
       if (x[i]->rows() == 0) {
         throw ValueError(
             detail::concat(caller, ": ", label, " has no rows; pass at least one sample"));
       }
       if (x[i]->rows() != x[0]->rows()) {
         throw ShapeError(detail::concat(caller, ": ", label, " has ", x[i]->rows(), " rows but ",
-                                        what, "[0] has ", x[0]->rows(),
+                                        argument_name, "[0] has ", x[0]->rows(),
                                         "; every input needs one row per sample"));
       }
       if (x[i]->cols() != input_width(i)) {
@@ -488,18 +488,19 @@ class Model {
 
   /// Checks targets against the inputs' row count, the output width and the loss.
   void check_targets(const char* caller, const MatrixType& y, Index rows,
-                     const char* what = "y") const {
+                     const char* argument_name = "y") const {
     if (y.rows() != rows) {
-      throw ShapeError(detail::concat(caller, ": ", what, " has ", y.rows(), " rows but x has ",
-                                      rows, "; pass one target row per sample"));
+      throw ShapeError(detail::concat(caller, ": ", argument_name, " has ", y.rows(),
+                                      " rows but x has ", rows,
+                                      "; pass one target row per sample"));
     }
     if (y.cols() != output_width()) {
       throw ShapeError(detail::concat(
-          caller, ": ", what, " has shape ", detail::shape_string(y.rows(), y.cols()),
+          caller, ": ", argument_name, " has shape ", detail::shape_string(y.rows(), y.cols()),
           ", expected (samples, ", output_width(), ") to match the model output"));
     }
-    detail::check_finite(caller, what, y);
-    loss_->validate_targets(y, detail::concat(caller, ": ", what));
+    detail::check_finite(caller, argument_name, y);
+    loss_->validate_targets(y, detail::concat(caller, ": ", argument_name));
   }
 
   /// Copies the given rows of x and y into the input nodes and `y_batch_`.
