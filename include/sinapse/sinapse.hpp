@@ -12,6 +12,9 @@
 
 #include "sinapse/activations/activation_function.hpp"
 
+#include "sinapse/callbacks/callback.hpp"
+#include "sinapse/callbacks/terminate_on_nan.hpp"
+
 #include "sinapse/data/csv.hpp"
 #include "sinapse/data/standard_scaler.hpp"
 #include "sinapse/data/train_test_split.hpp"

@@ -3,12 +3,14 @@
 #include <cstdint>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "sinapse/callbacks/callback.hpp"
 #include "sinapse/core/types.hpp"
 #include "sinapse/detail/integer_pair.hpp"
 #include "sinapse/detail/option.hpp"
@@ -19,7 +21,13 @@ namespace sinapse {
 template <typename Scalar>
 class FitOptions {
  public:
+  /// Index of the last epoch to run plus one; with initial_epoch, fit runs the epochs
+  /// [initial_epoch, epochs), as Keras does.
   SINAPSE_OPTION(int, epochs) = 1;
+  /// Epoch to start at, for resuming a run: History counts epochs from here. A model
+  /// loaded from `save` continues its saved generator, so the seed below is not applied
+  /// when initial_epoch > 0 and the resumed run matches one that never stopped.
+  SINAPSE_OPTION(int, initial_epoch) = 0;
   SINAPSE_OPTION(Index, batch_size) = 32;
   /// 0 silent, 1 progress line (Keras's "auto"), 2 one line per epoch.
   SINAPSE_OPTION(int, verbose) = 1;
@@ -31,10 +39,13 @@ class FitOptions {
   /// Batch size for validation; unset uses batch_size.
   SINAPSE_OPTION(std::optional<Index>, validation_batch_size);
   /// Seed of the model's training generator (shuffling and dropout masks) for this
-  /// call; unset continues the model's generator.
+  /// call; unset continues the model's generator. Ignored when initial_epoch > 0.
   SINAPSE_OPTION(std::optional<std::uint64_t>, seed);
   /// Stream for progress output; null means std::cout.
   SINAPSE_OPTION(std::ostream*, output) = nullptr;
+  /// Objects called at the start and end of training, of each epoch and of each batch,
+  /// in this order (see Callback). They are shared, so the caller can read their results.
+  SINAPSE_OPTION(std::vector<std::shared_ptr<Callback<Scalar>>>, callbacks);
 
  public:
   /// Validation inputs and targets; they take precedence over validation_split, as in Keras.

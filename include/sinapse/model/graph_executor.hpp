@@ -124,6 +124,16 @@ class GraphExecutor {
     return input.gradient_set ? &input.gradient : nullptr;
   }
 
+  /// Number of graph nodes, in the order of the forward pass.
+  std::size_t node_count() const { return nodes_.size(); }
+
+  /// Graph node i of the forward order, with its layer and the nodes it consumes.
+  const Node<Scalar>& node(std::size_t i) const { return *nodes_[i].node; }
+
+  /// Positions in the forward order of the input nodes and of the output node.
+  const std::vector<int>& input_nodes() const { return input_nodes_; }
+  int output_node() const { return output_node_; }
+
   /// Keras's test for the 3-column summary: the nodes form one chain from a single
   /// input, each with at most one input, and no layer is called twice in this graph.
   bool sequential_like() const {

@@ -8,12 +8,14 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "sinapse/callbacks/callback.hpp"
 #include "sinapse/core/errors.hpp"
 #include "sinapse/core/random.hpp"
 #include "sinapse/detail/data_checks.hpp"
@@ -28,6 +30,16 @@
 #include "sinapse/model/tensor.hpp"
 
 namespace sinapse {
+
+template <typename Scalar>
+class BackupAndRestore;
+
+namespace detail {
+/// Gives the saving code (include/sinapse/saving) access to a Model's state: optimizer
+/// moments, generators and the epoch count, which have no public setters on purpose.
+template <typename Scalar>
+struct ModelAccess;
+}  // namespace detail
 
 /// A functional model, as `keras.Model(inputs, outputs)`: the graph from one or more
 /// Input tensors to one output tensor, with compile, fit, evaluate, predict and summary.
@@ -256,7 +268,8 @@ class Model {
   /// @throws StateError before compile; ShapeError or ValueError for bad data or options,
   /// before anything changes. FloatingPointError when a step would produce NaN or inf:
   /// that step is not applied, earlier steps stay applied, and the History of the
-  /// finished epochs is lost with the exception.
+  /// finished epochs is lost with the exception. Pass a TerminateOnNaN callback to end
+  /// training normally instead, keeping the History and the last finite weights.
   History fit(const MatrixType& x, const MatrixType& y, const FitOptions<Scalar>& options = {}) {
     return fit(std::vector<const MatrixType*>{&x}, y, options);
   }
@@ -422,6 +435,17 @@ class Model {
 
   /// The generator behind shuffling and dropout masks.
   Generator& generator() { return generator_; }
+
+  /// The epoch index that training would continue from: the last epoch that `fit`
+  /// finished plus one, 0 before any. Saved with the model, so that
+  /// `fit(x, y, options.initial_epoch(model.completed_epochs()))` resumes a run.
+  int completed_epochs() const { return completed_epochs_; }
+
+  /// Asks `fit` to stop, as Keras's `model.stop_training = True`: set from a callback, it
+  /// ends training after the current batch (in a batch hook) or epoch (in an epoch hook).
+  /// `fit` clears it when it starts.
+  void set_stop_training(bool stop) { stop_training_ = stop; }
+  bool stop_training() const { return stop_training_; }
 
  private:
   template <typename Container>
@@ -615,6 +639,13 @@ class Model {
     return loss;
   }
 
+  /// Writes the running loss and metrics into logs in place: after the first call the
+  /// keys exist, so a step with callbacks allocates nothing here.
+  void update_logs(Logs& logs, double loss_sum, Index samples) const {
+    logs["loss"] = loss_sum / static_cast<double>(samples);
+    for (const auto& metric : metrics_) logs[metric->name()] = metric->result();
+  }
+
   Logs collect_logs(double loss_sum, Index samples, const std::string& prefix = "") const {
     Logs logs;
     logs[prefix + "loss"] = loss_sum / static_cast<double>(samples);
@@ -633,6 +664,16 @@ class Model {
     check_targets("fit", y, x[0]->rows());
     if (options.epochs() < 0) {
       throw ValueError(detail::concat("fit: epochs must be >= 0, got ", options.epochs()));
+    }
+    if (options.initial_epoch() < 0) {
+      throw ValueError(detail::concat("fit: initial_epoch must be >= 0, got ",
+                                      options.initial_epoch()));
+    }
+    for (std::size_t i = 0; i < options.callbacks().size(); ++i) {
+      if (options.callbacks()[i] == nullptr) {
+        throw ValueError(detail::concat("fit: callbacks[", i,
+                                        "] is null; pass std::make_shared<...>() objects"));
+      }
     }
     detail::check_batch_size("fit", options.batch_size());
     detail::check_verbose("fit", options.verbose());
@@ -674,10 +715,11 @@ class Model {
     }
 
     std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
+    const std::vector<std::shared_ptr<Callback<Scalar>>>& callbacks = options.callbacks();
     // If the first step is rejected, fit leaves the model exactly as it found it.
     const Generator::State generator_at_start = generator_.state();
     const bool optimizer_was_built = optimizer_->built();
-    if (options.seed()) generator_.reseed(*options.seed());
+    if (options.seed() && options.initial_epoch() == 0) generator_.reseed(*options.seed());
     ensure_optimizer_built();
 
     const Index batch_size = options.batch_size();
@@ -688,9 +730,25 @@ class Model {
     history.verbose = options.verbose();
     std::vector<Index> order(static_cast<std::size_t>(train_rows));
     long long applied_steps = 0;
+    stop_training_ = false;
+    resume_.reset();
+    Logs last_epoch_logs;
+    Logs batch_logs;
+    for (const auto& callback : callbacks) callback->set_model(this);
+    for (const auto& callback : callbacks) callback->on_train_begin(last_epoch_logs);
+    // A callback such as BackupAndRestore may have restored an earlier run.
+    int first_epoch = options.initial_epoch();
+    const bool resumed = resume_.has_value();
+    if (resumed) {
+      first_epoch = resume_->epoch;
+      history.history = std::move(resume_->history.history);
+      history.epoch = std::move(resume_->history.epoch);
+      resume_.reset();
+    }
     try {
-      for (int epoch = 0; epoch < options.epochs(); ++epoch) {
+      for (int epoch = first_epoch; epoch < options.epochs() && !stop_training_; ++epoch) {
         reset_metrics();
+        for (const auto& callback : callbacks) callback->on_epoch_begin(epoch, Logs());
         if (options.verbose() > 0 && options.epochs() > 1) {
           out << "Epoch " << epoch + 1 << "/" << options.epochs() << '\n';
         }
@@ -699,16 +757,33 @@ class Model {
         detail::ProgressBar progress(out, steps, options.verbose());
         double loss_sum = 0.0;
         Index seen = 0;
+        bool rejected = false;
         for (Index step = 0; step < steps; ++step) {
+          for (const auto& callback : callbacks) callback->on_train_batch_begin(step, batch_logs);
           const Index begin = step * batch_size;
           const Index count = std::min(batch_size, train_rows - begin);
           gather(x, &y, order, begin, count);
-          const Scalar loss = train_step("fit", epoch + 1, step + 1, steps);
+          Scalar loss;
+          try {
+            loss = train_step("fit", epoch + 1, step + 1, steps);
+          } catch (const FloatingPointError& error) {
+            for (const auto& callback : callbacks) callback->on_train_batch_rejected(step, error);
+            if (!stop_training_) throw;
+            rejected = true;
+            break;
+          }
           ++applied_steps;
           loss_sum += static_cast<double>(loss) * static_cast<double>(count);
           seen += count;
           progress.update(step + 1, [&] { return collect_logs(loss_sum, seen); });
+          if (!callbacks.empty()) {
+            update_logs(batch_logs, loss_sum, seen);
+            for (const auto& callback : callbacks) callback->on_train_batch_end(step, batch_logs);
+            if (stop_training_) break;
+          }
         }
+        // A rejected step leaves the epoch unfinished; History keeps finished epochs only.
+        if (rejected) break;
         Logs logs = collect_logs(loss_sum, seen);
         if (validation_y != nullptr) {
           const Index validation_batch = options.validation_batch_size().value_or(batch_size);
@@ -719,14 +794,18 @@ class Model {
         progress.finish(logs);
         for (const auto& entry : logs) history.history[entry.first].push_back(entry.second);
         history.epoch.push_back(epoch);
+        completed_epochs_ = epoch + 1;
+        for (const auto& callback : callbacks) callback->on_epoch_end(epoch, logs);
+        last_epoch_logs = std::move(logs);
       }
     } catch (const FloatingPointError&) {
-      if (applied_steps == 0) {
+      if (applied_steps == 0 && !resumed) {
         generator_.set_state(generator_at_start);
         if (!optimizer_was_built) optimizer_->reset();
       }
       throw;
     }
+    for (const auto& callback : callbacks) callback->on_train_end(last_epoch_logs);
     return history;
   }
 
@@ -872,6 +951,16 @@ class Model {
     return data;
   }
 
+  friend struct detail::ModelAccess<Scalar>;
+  template <typename>
+  friend class BackupAndRestore;
+
+  /// Where fit continues after a callback restored an earlier run in on_train_begin.
+  struct ResumePoint {
+    int epoch = 0;
+    History history;
+  };
+
   std::string name_;
   std::vector<std::shared_ptr<Layer<Scalar>>> layers_;
   detail::GraphExecutor<Scalar> executor_;
@@ -887,6 +976,9 @@ class Model {
   Generator generator_;
   MatrixType y_batch_;
   MatrixType loss_gradient_;
+  int completed_epochs_ = 0;  // the index of the last finished epoch plus one
+  bool stop_training_ = false;
+  std::optional<ResumePoint> resume_;
 };
 
 }  // namespace sinapse
