@@ -70,6 +70,38 @@ void activate(ActivationFunction activation, Matrix<Scalar>& z) {
   }
 }
 
+/// Adds bias(j, 0) to column j of z, shaped (batch, units), and applies the activation,
+/// in place. Eigen does not vectorise `rowwise() +=` of a row vector on a column-major
+/// matrix, so the work runs column by column, where one scalar is added to a contiguous
+/// column; the elementwise activations take the same pass.
+template <typename Scalar>
+void add_bias_and_activate(ActivationFunction activation, const Matrix<Scalar>& bias,
+                           Matrix<Scalar>& z) {
+  const Index units = z.cols();
+  switch (activation) {
+    case ActivationFunction::linear:
+    case ActivationFunction::softmax:
+      for (Index j = 0; j < units; ++j) z.col(j).array() += bias(j, 0);
+      activate(activation, z);
+      return;
+    case ActivationFunction::relu:
+      for (Index j = 0; j < units; ++j) {
+        z.col(j).array() = (z.col(j).array() + bias(j, 0)).max(Scalar(0));
+      }
+      return;
+    case ActivationFunction::tanh:
+      for (Index j = 0; j < units; ++j) {
+        z.col(j).array() = (z.col(j).array() + bias(j, 0)).tanh();
+      }
+      return;
+    case ActivationFunction::sigmoid:
+      for (Index j = 0; j < units; ++j) {
+        z.col(j).array() = (Scalar(1) + (-(z.col(j).array() + bias(j, 0))).exp()).inverse();
+      }
+      return;
+  }
+}
+
 /// Turns dy (the gradient with respect to the activation's output y) into the gradient
 /// with respect to its input, in place. Every case needs only y, so layers keep no
 /// pre-activation copy.

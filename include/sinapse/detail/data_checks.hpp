@@ -5,19 +5,23 @@
 
 #include "sinapse/core/errors.hpp"
 #include "sinapse/core/types.hpp"
+#include "sinapse/detail/all_finite.hpp"
 
 namespace sinapse {
 namespace detail {
 
-/// Throws ValueError naming the first NaN or inf in m, with its row and column.
+/// Throws ValueError naming the first NaN or inf in m, with its row and column. The rows
+/// of m are rows first_row, first_row + 1, ... of the data the label names.
 template <typename Scalar>
-void check_finite(const char* caller, const std::string& label, const Matrix<Scalar>& m) {
-  if (m.allFinite()) return;
+void check_finite(const char* caller, const std::string& label, const Matrix<Scalar>& m,
+                  Index first_row = 0) {
+  if (all_finite(m)) return;
   for (Index j = 0; j < m.cols(); ++j) {
     for (Index i = 0; i < m.rows(); ++i) {
       if (!std::isfinite(m(i, j))) {
-        throw ValueError(concat(caller, ": ", label, " contains ", m(i, j), " at row ", i,
-                                ", column ", j, "; replace NaN and inf values in the data first"));
+        throw ValueError(concat(caller, ": ", label, " contains ", m(i, j), " at row ",
+                                first_row + i, ", column ", j,
+                                "; replace NaN and inf values in the data first"));
       }
     }
   }

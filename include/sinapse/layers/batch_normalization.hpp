@@ -67,29 +67,41 @@ class BatchNormalizationLayer : public Layer<Scalar> {
 
   std::unique_ptr<LayerCache> make_cache() const override { return std::make_unique<Cache>(); }
 
+  // The (batch, features) matrices are column-major, so each feature is a contiguous
+  // column. Eigen does not vectorise `rowwise()` arithmetic with a row vector on such
+  // matrices, so the passes below run column by column, one scalar per feature.
   void forward(const Inputs& inputs, MatrixType& output, LayerCache* cache,
                const ForwardContext& context) override {
     const MatrixType& x = *inputs[0];
     auto* state = static_cast<Cache*>(cache);
     const Scalar epsilon = static_cast<Scalar>(options_.epsilon());
+    const Index features = x.cols();
+    output.resize(x.rows(), features);
     if (!context.training) {
-      state->inverse_std =
-          (moving_variance_.value.col(0).transpose().array() + epsilon).rsqrt().matrix();
-      output = (x.rowwise() - moving_mean_.value.col(0).transpose()).array().rowwise() *
-               (state->inverse_std.array() * gamma_row().array());
-      output.rowwise() += beta_row();
+      // y = (x - moving_mean) * (gamma / sqrt(moving_variance + epsilon)) + beta.
+      RowVector& factor = state->factor;
+      factor = (moving_variance_.value.col(0).transpose().array() + epsilon).rsqrt();
+      factor.array() *= gamma_row().array();
+      for (Index j = 0; j < features; ++j) {
+        output.col(j) = (x.col(j).array() - moving_mean_.value(j, 0)) * factor(j) + beta(j);
+      }
       return;
     }
     const Scalar batch_size = static_cast<Scalar>(x.rows());
-    const RowVector mean = x.colwise().sum() / batch_size;
+    RowVector& mean = state->mean;
+    RowVector& variance = state->variance;
+    MatrixType& x_hat = state->normalized;
+    mean = x.colwise().sum() / batch_size;
     // Two passes: the variance is a mean of squares, so it cannot go negative even when
     // the features have a large mean (E[x^2] - E[x]^2 can, through cancellation).
-    state->normalized = x.rowwise() - mean;
-    const RowVector variance = state->normalized.array().square().colwise().sum() / batch_size;
-    state->inverse_std = (variance.array() + epsilon).rsqrt().matrix();
-    state->normalized.array().rowwise() *= state->inverse_std.array();
-    output = state->normalized.array().rowwise() * gamma_row().array();
-    output.rowwise() += beta_row();
+    x_hat.resize(x.rows(), features);
+    for (Index j = 0; j < features; ++j) x_hat.col(j) = x.col(j).array() - mean(j);
+    variance = x_hat.array().square().colwise().sum() / batch_size;
+    state->inverse_std = (variance.array() + epsilon).rsqrt();
+    for (Index j = 0; j < features; ++j) {
+      x_hat.col(j) *= state->inverse_std(j);
+      output.col(j) = x_hat.col(j).array() * gamma(j) + beta(j);
+    }
 
     // 1 - momentum is computed in double and rounded once, as Keras does in Python.
     const Scalar momentum = static_cast<Scalar>(options_.momentum());
@@ -102,7 +114,7 @@ class BatchNormalizationLayer : public Layer<Scalar> {
 
   void backward(const Inputs&, const MatrixType&, MatrixType& output_gradient, LayerCache* cache,
                 const InputGradients& input_gradients) override {
-    const auto* state = static_cast<const Cache*>(cache);
+    auto* state = static_cast<Cache*>(cache);
     const MatrixType& x_hat = state->normalized;
     if (options_.scale()) {
       gamma_.gradient.col(0) +=
@@ -112,15 +124,23 @@ class BatchNormalizationLayer : public Layer<Scalar> {
     if (input_gradients[0] == nullptr) return;
     // With g = dLoss/dx_hat = dy * gamma and m samples:
     // dx = inverse_std / m * (m * g - sum(g) - x_hat * sum(g * x_hat)).
-    output_gradient.array().rowwise() *= gamma_row().array();
+    const Index features = x_hat.cols();
+    MatrixType& g = output_gradient;
+    for (Index j = 0; j < features; ++j) g.col(j) *= gamma(j);
     const Scalar batch_size = static_cast<Scalar>(x_hat.rows());
-    const RowVector sum_g = output_gradient.colwise().sum();
-    const RowVector sum_g_xhat = (output_gradient.array() * x_hat.array()).colwise().sum();
+    RowVector& sum_g = state->sum_g;
+    RowVector& sum_g_xhat = state->sum_g_xhat;
+    RowVector& factor = state->factor;
+    sum_g = g.colwise().sum();
+    sum_g_xhat = (g.array() * x_hat.array()).colwise().sum();
+    factor = state->inverse_std.array() / batch_size;
     MatrixType& dx = *input_gradients[0];
-    dx = output_gradient * batch_size;
-    dx.rowwise() -= sum_g;
-    dx.array() -= x_hat.array().rowwise() * sum_g_xhat.array();
-    dx.array().rowwise() *= state->inverse_std.array() / batch_size;
+    dx.resize(x_hat.rows(), features);
+    for (Index j = 0; j < features; ++j) {
+      dx.col(j) =
+          ((g.col(j).array() * batch_size - sum_g(j)) - x_hat.col(j).array() * sum_g_xhat(j)) *
+          factor(j);
+    }
   }
 
   Config get_config() const override {
@@ -146,15 +166,22 @@ class BatchNormalizationLayer : public Layer<Scalar> {
   }
 
  private:
+  // Every vector is (1, features) and kept between calls, so a pass allocates nothing.
   struct Cache : LayerCache {
     MatrixType normalized;  // x_hat, (batch, features)
-    RowVector inverse_std;  // 1 / sqrt(var + epsilon), (1, features)
+    RowVector inverse_std;  // 1 / sqrt(var + epsilon) of the batch
+    RowVector mean;
+    RowVector variance;
+    RowVector factor;  // per-feature factor of the inference output or of dx
+    RowVector sum_g;
+    RowVector sum_g_xhat;
   };
 
   // With scale or center off, gamma stays 1 and beta stays 0. They take no gradient
   // because variables() does not list them.
   auto gamma_row() const { return gamma_.value.col(0).transpose(); }
-  auto beta_row() const { return beta_.value.col(0).transpose(); }
+  Scalar gamma(Index feature) const { return gamma_.value(feature, 0); }
+  Scalar beta(Index feature) const { return beta_.value(feature, 0); }
 
   static const BatchNormalizationOptions& checked(const BatchNormalizationOptions& options) {
     if (!(options.momentum() >= 0.0 && options.momentum() <= 1.0)) {

@@ -8,6 +8,7 @@
 
 #include "sinapse/activations/activation_function.hpp"
 #include "sinapse/detail/option.hpp"
+#include "sinapse/detail/parallel_product.hpp"
 #include "sinapse/model/tensor.hpp"
 
 namespace sinapse {
@@ -66,19 +67,45 @@ class DenseLayer : public Layer<Scalar> {
 
   void forward(const Inputs& inputs, MatrixType& output, LayerCache*,
                const ForwardContext&) override {
-    output.noalias() = *inputs[0] * kernel_.value;
-    if (use_bias_) output.rowwise() += bias_.value.col(0).transpose();
-    detail::activate(activation_, output);
+    const MatrixType& x = *inputs[0];
+    const Index inputs_width = x.cols();
+    output.resize(x.rows(), units_);
+    detail::for_each_product_block<Scalar>(
+        x.rows(), units_, inputs_width, [&](Index row, Index height, Index column, Index width) {
+          output.block(row, column, height, width).noalias() =
+              x.middleRows(row, height) * kernel_.value.middleCols(column, width);
+        });
+    if (use_bias_) {
+      detail::add_bias_and_activate(activation_, bias_.value, output);
+    } else {
+      detail::activate(activation_, output);
+    }
   }
 
   void backward(const Inputs& inputs, const MatrixType& output, MatrixType& output_gradient,
                 LayerCache*, const InputGradients& input_gradients) override {
     // output_gradient becomes dLoss/d(x·kernel + bias).
     detail::activation_backward(activation_, output, output_gradient);
-    kernel_.gradient.noalias() += inputs[0]->transpose() * output_gradient;
-    if (use_bias_) bias_.gradient.col(0) += output_gradient.colwise().sum().transpose();
+    const MatrixType& x = *inputs[0];
+    const MatrixType& dy = output_gradient;
+    const Index batch = x.rows();
+    const Index inputs_width = x.cols();
+    // dLoss/dkernel = x^T dy, (inputs, units), summed over the batch.
+    detail::for_each_product_block<Scalar>(
+        inputs_width, units_, batch, [&](Index row, Index height, Index column, Index width) {
+          kernel_.gradient.block(row, column, height, width).noalias() +=
+              x.middleCols(row, height).transpose() * dy.middleCols(column, width);
+        });
+    if (use_bias_) bias_.gradient.col(0) += dy.colwise().sum().transpose();
     if (input_gradients[0] != nullptr) {
-      input_gradients[0]->noalias() = output_gradient * kernel_.value.transpose();
+      // dLoss/dx = dy kernel^T, (batch, inputs).
+      MatrixType& dx = *input_gradients[0];
+      dx.resize(batch, inputs_width);
+      detail::for_each_product_block<Scalar>(
+          batch, inputs_width, units_, [&](Index row, Index height, Index column, Index width) {
+            dx.block(row, column, height, width).noalias() =
+                dy.middleRows(row, height) * kernel_.value.middleRows(column, width).transpose();
+          });
     }
   }
 

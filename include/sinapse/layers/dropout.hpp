@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -38,7 +39,9 @@ class DropoutLayer : public Layer<Scalar> {
 
   /// @throws ValueError unless 0 <= rate <= 1 (NaN is rejected too).
   explicit DropoutLayer(const DropoutOptions& options)
-      : Layer<Scalar>("Dropout", options.name()), rate_(checked_rate(options.rate())) {
+      : Layer<Scalar>("Dropout", options.name()),
+        rate_(checked_rate(options.rate())),
+        seed_(options.seed()) {
     if (options.seed()) own_generator_.emplace(*options.seed());
   }
 
@@ -46,26 +49,47 @@ class DropoutLayer : public Layer<Scalar> {
 
   std::unique_ptr<LayerCache> make_cache() const override { return std::make_unique<Cache>(); }
 
+  /// Outside training the layer returns its input, so the model skips the copy.
+  bool is_identity(const ForwardContext& context) const override { return !context.training; }
+
   void forward(const Inputs& inputs, MatrixType& output, LayerCache* cache,
                const ForwardContext& context) override {
     const MatrixType& x = *inputs[0];
-    auto& mask = static_cast<Cache*>(cache)->mask;
-    static_cast<Cache*>(cache)->dropped = context.training && rate_ > 0.0;
-    if (!static_cast<Cache*>(cache)->dropped) {
+    auto* state = static_cast<Cache*>(cache);
+    state->dropped = context.training && rate_ > 0.0;
+    if (!state->dropped) {
       output = x;
       return;
     }
-    Generator& generator = own_generator_ ? *own_generator_ : *context.generator;
     // For rate = 1 every draw is below the rate, so the mask is all zeros; the scale is
     // then never used, which avoids 1 / 0.
     const Scalar scale = rate_ < 1.0 ? static_cast<Scalar>(1.0 / (1.0 - rate_)) : Scalar(0);
-    mask.resize(x.rows(), x.cols());
-    for (Index j = 0; j < mask.cols(); ++j) {
-      for (Index i = 0; i < mask.rows(); ++i) {
-        mask(i, j) = generator.uniform() >= rate_ ? scale : Scalar(0);
+    // The draw u = (bits >> 11) * 2^-53 of Generator::uniform satisfies u >= rate exactly
+    // when bits >> 11 >= ceil(rate * 2^53), so comparing integers keeps the masks of
+    // uniform() while the loop below vectorises.
+    const std::uint64_t threshold = static_cast<std::uint64_t>(std::ceil(std::ldexp(rate_, 53)));
+    state->mask.resize(x.rows(), x.cols());
+    output.resize(x.rows(), x.cols());
+    const Scalar* in = x.data();
+    Scalar* mask = state->mask.data();
+    Scalar* out = output.data();
+    // The raw bits of a block are drawn first, from a local copy of the generator whose
+    // state stays in registers, and a second loop, which vectorises, applies them. The
+    // draws follow the column-major order of the batch.
+    Generator& source = own_generator_ ? *own_generator_ : *context.generator;
+    Generator generator = source;
+    constexpr Index block = 256;
+    std::uint64_t bits[block];
+    for (Index begin = 0; begin < x.size(); begin += block) {
+      const Index count = std::min(block, x.size() - begin);
+      for (Index i = 0; i < count; ++i) bits[i] = generator.next();
+      for (Index i = 0; i < count; ++i) {
+        const Scalar factor = (bits[i] >> 11) >= threshold ? scale : Scalar(0);
+        mask[begin + i] = factor;
+        out[begin + i] = in[begin + i] * factor;
       }
     }
-    output = x.cwiseProduct(mask);
+    source = generator;
   }
 
   void backward(const Inputs&, const MatrixType&, MatrixType& output_gradient, LayerCache* cache,
@@ -79,7 +103,12 @@ class DropoutLayer : public Layer<Scalar> {
     }
   }
 
-  Config get_config() const override { return {{"name", this->name()}, {"rate", rate_}}; }
+  /// Keras's config; "seed" is null when masks come from the model's generator.
+  Config get_config() const override {
+    Config config{{"name", this->name()}, {"rate", rate_}, {"seed", nullptr}};
+    if (seed_) config.back().second = static_cast<long long>(*seed_);
+    return config;
+  }
 
   /// The layer's own generator when it was given a seed; nullptr otherwise.
   Generator* own_generator() override { return own_generator_ ? &*own_generator_ : nullptr; }
@@ -104,6 +133,7 @@ class DropoutLayer : public Layer<Scalar> {
   }
 
   double rate_;
+  std::optional<std::uint64_t> seed_;  // as given, for get_config
   std::optional<Generator> own_generator_;
 };
 

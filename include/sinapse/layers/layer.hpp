@@ -153,6 +153,12 @@ class Layer {
   virtual void forward(const Inputs& inputs, MatrixType& output, LayerCache* cache,
                        const ForwardContext& context) = 0;
 
+  /// True when `forward` in this context would return its single input unchanged, as
+  /// Dropout does outside training. The model then passes the input on without calling
+  /// `forward`, which saves a copy of the batch. Layers that return true must not
+  /// return true in training, because `backward` needs the cache of a real forward.
+  virtual bool is_identity(const ForwardContext& /*context*/) const { return false; }
+
   /// Back-propagates one batch after a training forward pass.
   /// `output_gradient` is dLoss/dOutput and may be overwritten. The layer assigns
   /// dLoss/dInput_i to `*input_gradients[i]` (skipping null entries) and adds its

@@ -46,25 +46,29 @@ class BinaryCrossentropy : public Loss<Scalar> {
     const Scalar smoothing = static_cast<Scalar>(label_smoothing_);
     const Scalar epsilon = static_cast<Scalar>(1e-7);
     const Scalar one = Scalar(1);
+    // Eigen expressions, evaluated where they are used, so each result takes one
+    // vectorised pass. The selects below let NaN through, so a NaN prediction gives a
+    // NaN loss and the step is rejected.
+    const auto y = y_true.array() * (one - smoothing) + Scalar(0.5) * smoothing;
+    const auto p = y_pred.array();
     if (gradient != nullptr) gradient->resize(y_pred.rows(), y_pred.cols());
-    Scalar total = 0;
-    for (Index j = 0; j < y_pred.cols(); ++j) {
-      for (Index i = 0; i < y_pred.rows(); ++i) {
-        const Scalar y = y_true(i, j) * (one - smoothing) + Scalar(0.5) * smoothing;
-        const Scalar p = y_pred(i, j);
-        if (from_logits_) {
-          total += std::max(p, Scalar(0)) - p * y + std::log1p(std::exp(-std::abs(p)));
-          if (gradient != nullptr) (*gradient)(i, j) = (sigmoid(p) - y) / count;
-          continue;
-        }
-        const Scalar clipped = std::min(std::max(p, epsilon), one - epsilon);
-        total -= y * std::log(clipped) + (one - y) * std::log(one - clipped);
-        if (gradient != nullptr) {
-          const bool inside = p >= epsilon && p <= one - epsilon;
-          (*gradient)(i, j) =
-              inside ? (clipped - y) / (clipped * (one - clipped)) / count : Scalar(0);
-        }
+    if (from_logits_) {
+      const Scalar total = (p.max(Scalar(0)) - p * y + (-p.abs()).exp().log1p()).sum();
+      if (gradient != nullptr) {
+        // sigmoid(p), with exp's argument kept non-positive in the branch that is used.
+        const auto sigmoid =
+            (p >= Scalar(0)).select((one + (-p).exp()).inverse(), p.exp() / (one + p.exp()));
+        gradient->array() = (sigmoid - y) / count;
       }
+      return total / count;
+    }
+    const auto clipped =
+        (p < epsilon).select(epsilon, (p > one - epsilon).select(one - epsilon, p));
+    const Scalar total = -(y * clipped.log() + (one - y) * (one - clipped).log()).sum();
+    if (gradient != nullptr) {
+      const auto inside = p >= epsilon && p <= one - epsilon;
+      gradient->array() =
+          inside.select((clipped - y) / (clipped * (one - clipped)) / count, Scalar(0));
     }
     return total / count;
   }

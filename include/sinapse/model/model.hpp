@@ -18,6 +18,7 @@
 #include "sinapse/callbacks/callback.hpp"
 #include "sinapse/core/errors.hpp"
 #include "sinapse/core/random.hpp"
+#include "sinapse/detail/all_finite.hpp"
 #include "sinapse/detail/data_checks.hpp"
 #include "sinapse/detail/integer_pair.hpp"
 #include "sinapse/detail/summary_table.hpp"
@@ -28,6 +29,7 @@
 #include "sinapse/model/graph_executor.hpp"
 #include "sinapse/model/progress_bar.hpp"
 #include "sinapse/model/tensor.hpp"
+#include "sinapse/saving/load_options.hpp"
 
 namespace sinapse {
 
@@ -384,12 +386,35 @@ class Model {
   }
 
   // ---------------------------------------------------------------------------------
+  // Saving (defined in sinapse/saving/model_file.hpp and weights_file.hpp)
+
+  /// Saves the whole model to one file, as Keras's `model.save`: the graph, every weight,
+  /// the compile settings, the optimizer state, the generator states and the epoch count.
+  /// `load_model<Scalar>(path)` reads it back. The file is replaced atomically.
+  /// @throws ValueError for a layer, optimizer, loss or metric class that model files
+  /// cannot store; IOError when writing fails.
+  void save(const std::string& path) const;
+
+  /// Saves only the weights, matched by layer name when loaded. The file is replaced
+  /// atomically.
+  /// @throws IOError when writing fails.
+  void save_weights(const std::string& path) const;
+
+  /// Loads weights saved by `save_weights` (or the weights of a model file), matching
+  /// layers by name and weights by name and shape. Nothing changes when it throws.
+  /// @throws ValueError for a layer missing from the file or from the model, or a dtype
+  /// mismatch without `options.convert_dtype(true)`; ShapeError for a weight of another
+  /// shape; FileFormatError for a damaged file; IOError when reading fails.
+  void load_weights(const std::string& path, const LoadOptions& options = {});
+
+  // ---------------------------------------------------------------------------------
   // Lower-level access, used by tests and by code that drives training itself.
 
   /// Runs the forward pass on one batch and returns the output (batch, outputs).
   /// @throws ShapeError or ValueError for inputs that `predict` would reject.
   const MatrixType& forward_batch(const std::vector<const MatrixType*>& x, bool training) {
     check_inputs("forward_batch", x);
+    executor_.start_batch(x[0]->rows());
     for (std::size_t i = 0; i < executor_.input_count(); ++i) executor_.input_batch(i) = *x[i];
     forward(training);
     return executor_.output();
@@ -415,7 +440,8 @@ class Model {
           detail::shape_string(output_gradient.rows(), output_gradient.cols()), ", expected ",
           detail::shape_string(output.rows(), output.cols()), " like the last forward output"));
     }
-    backward(output_gradient, input_gradients != nullptr);
+    executor_.output_gradient() = output_gradient;
+    backward(input_gradients != nullptr);
     if (input_gradients != nullptr) {
       input_gradients->clear();
       for (std::size_t i = 0; i < executor_.input_count(); ++i) {
@@ -457,9 +483,8 @@ class Model {
 
   void forward(bool training) { executor_.forward(training, generator_); }
 
-  void backward(const MatrixType& output_gradient, bool need_input_gradients) {
-    executor_.backward(output_gradient, trainable_, need_input_gradients);
-  }
+  /// Back-propagates the gradient already in executor_.output_gradient().
+  void backward(bool need_input_gradients) { executor_.backward(trainable_, need_input_gradients); }
 
   /// Throws StateError for a Model that was moved from, whose graph is gone.
   void require_valid(const char* caller) const {
@@ -479,9 +504,10 @@ class Model {
     }
   }
 
-  /// Checks the inputs: count, equal non-zero row counts, widths and finite values.
+  /// Checks the inputs: count, equal non-zero row counts, widths and, unless
+  /// check_values is false, finite values.
   void check_inputs(const char* caller, const std::vector<const MatrixType*>& x,
-                    const char* argument_name = "x") const {
+                    const char* argument_name = "x", bool check_values = true) const {
     require_valid(caller);
     if (x.size() != executor_.input_count()) {
       throw ValueError(detail::concat(caller, ": expected ", executor_.input_count(),
@@ -489,8 +515,7 @@ class Model {
                                       "; pass one x matrix per Input, in the model's input order"));
     }
     for (std::size_t i = 0; i < x.size(); ++i) {
-      const std::string label =
-          x.size() == 1 ? std::string(argument_name) : detail::concat(argument_name, "[", i, "]");
+      const std::string label = input_label(argument_name, i, x.size());
       if (x[i]->rows() == 0) {
         throw ValueError(
             detail::concat(caller, ": ", label, " has no rows; pass at least one sample"));
@@ -506,8 +531,13 @@ class Model {
             ", expected (samples, ", input_width(i), ") to match Input '",
             executor_.input_layer(i).name(), "'"));
       }
-      detail::check_finite(caller, label, *x[i]);
+      if (check_values) detail::check_finite(caller, label, *x[i]);
     }
+  }
+
+  /// Names input i in messages: "x" for a single input, "x[i]" for several.
+  static std::string input_label(const char* argument_name, std::size_t i, std::size_t count) {
+    return count == 1 ? std::string(argument_name) : detail::concat(argument_name, "[", i, "]");
   }
 
   /// Checks targets against the inputs' row count, the output width and the loss.
@@ -527,34 +557,45 @@ class Model {
     loss_->validate_targets(y, detail::concat(caller, ": ", argument_name));
   }
 
-  /// Copies the given rows of x and y into the input nodes and `y_batch_`.
+  /// Copies the samples rows[begin], ..., rows[begin + count - 1] of x and y into the
+  /// input nodes and the targets. The data are column-major, so the copy runs column by
+  /// column: each column of the batch is written in order from one column of the data.
   void gather(const std::vector<const MatrixType*>& x, const MatrixType* y,
               const std::vector<Index>& rows, Index begin, Index count) {
+    executor_.start_batch(count);
+    const Index* selected = rows.data() + begin;
     for (std::size_t i = 0; i < executor_.input_count(); ++i) {
-      MatrixType& batch = executor_.input_batch(i);
-      batch.resize(count, x[i]->cols());
-      for (Index r = 0; r < count; ++r) batch.row(r) = x[i]->row(rows[begin + r]);
+      gather_rows(*x[i], selected, count, executor_.input_batch(i));
     }
-    if (y != nullptr) {
-      y_batch_.resize(count, y->cols());
-      for (Index r = 0; r < count; ++r) y_batch_.row(r) = y->row(rows[begin + r]);
+    if (y != nullptr) gather_rows(*y, selected, count, executor_.targets());
+  }
+
+  static void gather_rows(const MatrixType& source, const Index* rows, Index count,
+                          MatrixType& batch) {
+    batch.resize(count, source.cols());
+    for (Index j = 0; j < source.cols(); ++j) {
+      const Scalar* from = source.col(j).data();
+      Scalar* to = batch.col(j).data();
+      for (Index r = 0; r < count; ++r) to[r] = from[rows[r]];
     }
   }
 
-  /// Copies the consecutive rows [begin, begin + count) into the input nodes and y_batch_.
+  /// Copies the consecutive rows [begin, begin + count) into the input nodes and the
+  /// targets.
   void slice(const std::vector<const MatrixType*>& x, const MatrixType* y, Index begin,
              Index count) {
+    executor_.start_batch(count);
     for (std::size_t i = 0; i < executor_.input_count(); ++i) {
       executor_.input_batch(i) = x[i]->middleRows(begin, count);
     }
-    if (y != nullptr) y_batch_ = y->middleRows(begin, count);
+    if (y != nullptr) executor_.targets() = y->middleRows(begin, count);
   }
 
   void ensure_optimizer_built() {
     if (!optimizer_->built()) optimizer_->build(trainable_);
   }
 
-  /// One step on the batch already in the input nodes and y_batch_; returns its loss.
+  /// One step on the batch already in the input nodes and targets; returns its loss.
   /// caller, epoch, step and steps name the step in an error message (epoch 0: none).
   /// @throws FloatingPointError when the loss, a gradient, a moving statistic or an updated
   /// weight would be NaN or inf. The step is then not applied: weights, optimizer state,
@@ -562,7 +603,8 @@ class Model {
   Scalar train_step(const char* caller, int epoch, Index step, Index steps) {
     const StepLabel where{caller, epoch, step, steps};
     // What a training forward pass changes besides activations: moving statistics and
-    // random generators. They are saved so that a rejected step leaves no trace.
+    // random generators. They are saved so that a rejected step leaves no trace; they
+    // are a few values per feature, so the copies cost little.
     for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
       non_trainable_backup_[i] = non_trainable_[i]->value;
     }
@@ -573,30 +615,35 @@ class Model {
 
     forward(true);
     const MatrixType& y_pred = executor_.output();
-    const Scalar loss = loss_->compute(y_batch_, y_pred, &loss_gradient_);
+    const MatrixType& y_true = executor_.targets();
+    const Scalar loss = loss_->compute(y_true, y_pred, &executor_.output_gradient());
     if (!std::isfinite(loss)) reject_step(where, detail::concat("the loss is ", loss));
     for (const Variable<Scalar>* variable : non_trainable_) {
-      if (!variable->value.allFinite()) {
+      if (!detail::all_finite(variable->value)) {
         reject_step(where, detail::concat("the non-trainable weight ", variable->name,
                                           " became NaN or inf"));
       }
     }
-    backward(loss_gradient_, false);
-    for (std::size_t i = 0; i < trainable_.size(); ++i) {
-      if (!trainable_[i]->gradient.allFinite()) {
-        reject_step(where, detail::concat("the gradient of weight ", i, " (", trainable_[i]->name,
-                                          ") is not finite"));
-      }
-    }
-    if (!optimizer_->apply(trainable_)) {
-      reject_step(where, "the optimizer step would make a weight NaN or inf");
-    }
-    for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
+    backward(false);
+    // The optimizer rejects a NaN or inf gradient as part of its update, which reads
+    // every gradient anyway; the gradients are scanned here only to name the culprit.
+    if (!optimizer_->apply(trainable_)) reject_step(where, rejected_update_problem());
+    for (auto& metric : metrics_) metric->update(y_true, y_pred);
     return loss;
   }
 
-  /// Restores what the failed step changed before the optimizer (moving statistics and
-  /// generators), and throws.
+  /// Names why the optimizer rejected a step: the first gradient that is NaN or inf, or
+  /// else the update itself.
+  std::string rejected_update_problem() const {
+    for (std::size_t i = 0; i < trainable_.size(); ++i) {
+      if (!trainable_[i]->gradient.allFinite()) {
+        return detail::concat("the gradient of weight ", i, " (", trainable_[i]->name,
+                              ") is not finite");
+      }
+    }
+    return "the optimizer step would make a weight NaN or inf";
+  }
+
   /// Names a training step in messages; the text is built only when a step fails.
   struct StepLabel {
     const char* caller;
@@ -610,6 +657,8 @@ class Model {
     }
   };
 
+  /// Restores what the failed step changed before the optimizer (moving statistics and
+  /// generators), and throws.
   [[noreturn]] void reject_step(const StepLabel& where, const std::string& problem) {
     for (std::size_t i = 0; i < non_trainable_.size(); ++i) {
       non_trainable_[i]->value = non_trainable_backup_[i];
@@ -628,14 +677,15 @@ class Model {
   Scalar test_step(const char* caller) {
     forward(false);
     const MatrixType& y_pred = executor_.output();
-    const Scalar loss = loss_->compute(y_batch_, y_pred, nullptr);
+    const MatrixType& y_true = executor_.targets();
+    const Scalar loss = loss_->compute(y_true, y_pred, nullptr);
     if (!std::isfinite(loss)) {
       throw FloatingPointError(
           detail::concat(caller, ": the loss is ", loss,
                          " for finite data, because the model's outputs "
                          "overflowed; scale the features (for example with StandardScaler)"));
     }
-    for (auto& metric : metrics_) metric->update(y_batch_, y_pred);
+    for (auto& metric : metrics_) metric->update(y_true, y_pred);
     return loss;
   }
 
@@ -853,7 +903,10 @@ class Model {
   }
 
   MatrixType predict(const std::vector<const MatrixType*>& x, const PredictOptions& options) {
-    check_inputs("predict", x);
+    // The values are checked batch by batch below, on each batch just copied and still in
+    // cache, rather than in a pass over all of x first. predict changes nothing, so an
+    // error in a late batch leaves the model as it was.
+    check_inputs("predict", x, "x", false);
     detail::check_batch_size("predict", options.batch_size());
     detail::check_verbose("predict", options.verbose());
     std::ostream& out = options.output() != nullptr ? *options.output() : std::cout;
@@ -866,9 +919,15 @@ class Model {
       const Index begin = step * batch_size;
       const Index count = std::min(batch_size, samples - begin);
       slice(x, nullptr, begin, count);
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const MatrixType& batch = executor_.input_batch(i);
+        if (!detail::all_finite(batch)) {
+          detail::check_finite("predict", input_label("x", i, x.size()), batch, begin);
+        }
+      }
       forward(false);
       const MatrixType& output = executor_.output();
-      if (!output.allFinite()) throw_non_finite_output("predict", output, begin);
+      if (!detail::all_finite(output)) throw_non_finite_output("predict", output, begin);
       result.middleRows(begin, count) = output;
       progress.update(step + 1, [] { return Logs(); });
     }
@@ -974,11 +1033,14 @@ class Model {
   std::unique_ptr<Loss<Scalar>> loss_;
   std::vector<std::unique_ptr<Metric<Scalar>>> metrics_;
   Generator generator_;
-  MatrixType y_batch_;
-  MatrixType loss_gradient_;
   int completed_epochs_ = 0;  // the index of the last finished epoch plus one
   bool stop_training_ = false;
   std::optional<ResumePoint> resume_;
 };
 
 }  // namespace sinapse
+
+// The definitions of save, save_weights and load_weights, so that including this header
+// is enough to call them. Those headers include this one, which #pragma once skips.
+#include "sinapse/saving/model_file.hpp"
+#include "sinapse/saving/weights_file.hpp"
