@@ -8,11 +8,11 @@
 // accuracy metric, and Adam uses learning rate 1e-3, beta 0.9 and 0.999, and epsilon 1e-7
 // added to the square root of the uncorrected v.
 //
-// It is written the way a competent programmer would write one network by hand: samples
+// It is written the way a competent programmer would write one network by hand. Samples
 // are columns (features, batch), so a batch is a contiguous block and every product is a
-// plain column-major GEMM; every buffer is allocated once and reused; each epoch shuffles
-// an index vector and gathers the batch columns into one buffer; activation, dropout and
-// normalization are fused into one or two passes; Adam is one loop per weight array.
+// plain column-major GEMM. Every buffer is allocated once and reused. Each epoch shuffles
+// an index vector and gathers the batch columns into one buffer. Activation, dropout and
+// normalization run in one or two fused passes, and Adam in three array passes per weight.
 // It shares no code with sinapse.
 
 #include <algorithm>

@@ -30,7 +30,7 @@ extern "C" void openblas_set_num_threads(int threads) __attribute__((weak));
 
 namespace sinapse_bench {
 
-/// The "model name" line of /proc/cpuinfo, or "unknown".
+/// Returns the "model name" line of /proc/cpuinfo, or "unknown".
 inline std::string cpu_model() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
@@ -43,20 +43,12 @@ inline std::string cpu_model() {
   return "unknown";
 }
 
-/// The three load averages of /proc/loadavg, as text.
+/// Returns the three load averages of /proc/loadavg, as text.
 inline std::string load_average() {
   std::ifstream file("/proc/loadavg");
   std::string one, five, fifteen;
   file >> one >> five >> fifteen;
   return one + " " + five + " " + fifteen;
-}
-
-/// The one-minute load average, or -1 when unknown.
-inline double load_average_1min() {
-  std::ifstream file("/proc/loadavg");
-  double value = -1.0;
-  file >> value;
-  return value;
 }
 
 /// Paths of the shared libraries mapped into this process whose name contains "blas".
@@ -87,7 +79,7 @@ inline std::string eigen_version() {
          std::to_string(EIGEN_MINOR_VERSION);
 }
 
-/// Which library computes Eigen's matrix products in this build.
+/// Returns the name of the library that computes Eigen's matrix products in this build.
 inline std::string gemm_backend() {
 #if defined(EIGEN_USE_BLAS)
   return "BLAS (EIGEN_USE_BLAS)";

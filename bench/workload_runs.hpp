@@ -46,7 +46,7 @@ struct TrainingSize {
   int epochs;
 };
 
-/// Which implementations and thread counts to run.
+/// The implementations and thread counts to run.
 struct RunPlan {
   std::vector<int> threads;
   bool eigen_threads = false;  // sinapse can use more than one thread in this build

@@ -258,18 +258,17 @@ inline std::size_t room_left(std::size_t size, std::size_t max_size) {
   return size < max_size ? max_size - size : 0;
 }
 
-/// Overwrites one stored value of a tensor payload with a value that the loader must
-/// check or convert: NaN, infinities, a negative value (invalid in a moving variance),
-/// float64 values beyond float's range and subnormals. The records keep their layout, so
-/// the edit reaches the value checks. Leaves a payload without values unchanged.
-inline void mutate_tensor_value(std::string& payload, Random& random) {
-  // Collects the offset and width of every stored value, walking the records as
-  // read_tensor_section does and stopping at the first one that does not fit.
-  std::vector<std::pair<std::size_t, std::size_t>> values;
+/// Returns the offset and width of every stored value of a tensor payload, up to 100000,
+/// walking the records as read_tensor_section does and stopping at the first record that
+/// does not fit.
+inline std::vector<std::pair<std::size_t, std::size_t>> value_positions(
+    const std::string& payload) {
+  constexpr std::size_t max_positions = 100000;
+  std::vector<std::pair<std::size_t, std::size_t>> positions;
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(payload.data());
   std::size_t offset = 8;
   std::uint64_t count = payload.size() >= 8 ? read_le(bytes, 8) : 0;
-  for (; count > 0 && payload.size() - offset >= 10 && values.size() < 100000; --count) {
+  for (; count > 0 && payload.size() - offset >= 10; --count) {
     const std::size_t width = bytes[offset] == 1 ? 4 : 8;
     const int rank = bytes[offset + 1] == 2 ? 2 : 1;
     const std::size_t header = 2 + 8 * static_cast<std::size_t>(rank);
@@ -277,15 +276,43 @@ inline void mutate_tensor_value(std::string& payload, Random& random) {
     const std::uint64_t rows = read_le(bytes + offset + 2, 8);
     const std::uint64_t cols = rank == 2 ? read_le(bytes + offset + 10, 8) : 1;
     offset += header;
-    const std::size_t left = (payload.size() - offset) / width;
-    if (rows != 0 && (cols > left || rows > left / (cols == 0 ? 1 : cols))) break;
-    for (std::uint64_t i = 0; i < rows * cols && values.size() < 100000; ++i) {
-      values.emplace_back(offset + static_cast<std::size_t>(i) * width, width);
+
+    const std::size_t capacity = (payload.size() - offset) / width;
+    if (rows != 0 && (cols > capacity || rows > capacity / (cols == 0 ? 1 : cols))) break;
+    for (std::uint64_t i = 0; i < rows * cols && positions.size() < max_positions; ++i) {
+      positions.emplace_back(offset + static_cast<std::size_t>(i) * width, width);
     }
     offset += static_cast<std::size_t>(rows * cols) * width;
   }
-  if (values.empty()) return;
-  const auto [position, width] = values[random() % values.size()];
+  return positions;
+}
+
+/// Returns the bit pattern of `value` as a float32 (in the low 4 bytes) or a float64.
+inline std::uint64_t stored_bits(double value, std::size_t width) {
+  if (width == 8) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &value, 8);
+    return bits;
+  }
+  // Converting a finite double beyond float's range is undefined, so those become 1e30.
+  float narrow = static_cast<float>(value > 0 ? 1e30 : -1e30);
+  if (!std::isfinite(value) ||
+      std::abs(value) <= static_cast<double>(std::numeric_limits<float>::max())) {
+    narrow = static_cast<float>(value);
+  }
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &narrow, 4);
+  return bits;
+}
+
+/// Overwrites one stored value of a tensor payload with a value that the loader must
+/// check or convert: NaN, infinities, a negative value (invalid in a moving variance),
+/// float64 values beyond float's range and subnormals. The records keep their layout, so
+/// the edit reaches the value checks. Leaves a payload without values unchanged.
+inline void mutate_tensor_value(std::string& payload, Random& random) {
+  const std::vector<std::pair<std::size_t, std::size_t>> positions = value_positions(payload);
+  if (positions.empty()) return;
+  const auto [position, width] = positions[random() % positions.size()];
   const double specials[] = {std::numeric_limits<double>::quiet_NaN(),
                              std::numeric_limits<double>::infinity(),
                              -std::numeric_limits<double>::infinity(),
@@ -297,29 +324,22 @@ inline void mutate_tensor_value(std::string& payload, Random& random) {
                              std::numeric_limits<double>::denorm_min(),
                              1e-40};
   const double value = specials[random() % (sizeof specials / sizeof specials[0])];
-  std::uint64_t bits = 0;
-  if (width == 4) {
-    // Converting a finite double beyond float's range is undefined, so those become 1e30.
-    const bool beyond = std::isfinite(value) &&
-                        std::abs(value) > static_cast<double>(std::numeric_limits<float>::max());
-    const float narrow = beyond ? (value > 0 ? 1e30f : -1e30f) : static_cast<float>(value);
-    std::uint32_t narrow_bits = 0;
-    std::memcpy(&narrow_bits, &narrow, 4);
-    bits = narrow_bits;
-  } else {
-    std::memcpy(&bits, &value, 8);
-  }
+  const std::uint64_t bits = stored_bits(value, width);
   for (std::size_t i = 0; i < width; ++i) {
     payload[position + i] = static_cast<char>(static_cast<std::uint8_t>(bits >> (8 * i)));
   }
 }
 
-/// The custom mutator. Probabilities: 1/16 a byte mutation that leaves the checksums
-/// wrong, 2/16 a byte mutation with checksums fixed afterwards, 5/16 a byte mutation of
-/// the JSON text, 1/16 a byte mutation of the tensor payload, 1/16 one special tensor
-/// value, and 6/16 one to three tree edits of the JSON document. Half of the tree edits
-/// are followed by repair_agreements. A section edit becomes a byte mutation with fixed
-/// checksums when the input has no readable sections or the result exceeds `max_size`.
+/// The custom mutator. It picks one of these mutations with the probability given:
+///   1/16  a byte mutation of the whole file that leaves the checksums wrong
+///   2/16  a byte mutation of the whole file, with the checksums fixed afterwards
+///   5/16  a byte mutation of the JSON text
+///   1/16  a byte mutation of the tensor payload
+///   1/16  one special tensor value (mutate_tensor_value)
+///   6/16  one to three tree edits of the JSON document, then repair_agreements half of
+///         the time
+/// A section edit becomes a byte mutation of the whole file, with the checksums fixed,
+/// when the input has no readable sections or the result exceeds `max_size`.
 inline std::size_t mutate_file(std::uint8_t* data, std::size_t size, std::size_t max_size,
                                unsigned int seed) {
   Random random(seed);

@@ -3,16 +3,16 @@
 #
 #   fuzz/run_fuzzer.sh SECONDS [JOBS]
 #
-# SECONDS is the total fuzzing time. JOBS (default 1) is the number of fuzzing processes;
-# more than one uses libFuzzer's fork mode. The script configures its own build folder
-# (SINAPSE_FUZZ_BUILD_DIR, default build-fuzz in the repository root), writes the seed
-# corpus to BUILD/fuzz/seeds and keeps the inputs that add coverage in BUILD/fuzz/corpus,
-# so a second run continues from the first. It exits with status 1 when libFuzzer reports a
-# finding (a crash, a sanitizer report, an exception other than sinapse::Error, a timeout,
-# a leak or an allocation above the limits below), whose input libFuzzer saves in
-# BUILD/fuzz/findings/; the libFuzzer log is BUILD/fuzz/fuzz.log.
+# SECONDS is the total fuzzing time. JOBS (default 1) is the number of fuzzing processes,
+# and more than one uses libFuzzer's fork mode. The script configures its own build folder
+# BUILD (SINAPSE_FUZZ_BUILD_DIR, default build-fuzz in the repository root) with the
+# compiler SINAPSE_FUZZ_CXX (default clang++). It writes the seed corpus to
+# BUILD/fuzz/seeds and keeps the inputs that add coverage in BUILD/fuzz/corpus, so a
+# second run continues from the first. The libFuzzer log is BUILD/fuzz/fuzz.log.
 #
-# SINAPSE_FUZZ_CXX names the compiler (default clang++).
+# The exit status is 1 when libFuzzer reports a finding: a crash, a sanitizer report, an
+# exception other than sinapse::Error, a timeout, a leak, or memory above the limits
+# below. libFuzzer saves the input in BUILD/fuzz/findings/.
 #
 # To reproduce a finding: BUILD/fuzz/fuzz_load_model BUILD/fuzz/findings/crash-...
 set -euo pipefail
@@ -45,10 +45,10 @@ mkdir -p "$work/seeds" "$work/corpus" "$work/findings"
 # A finding left by an earlier run would otherwise make this run fail too.
 rm -f "$work/findings/"*
 
-# Limits: the largest seed is about 10 KB, and -max_len leaves room for growth. A loader
-# that honours the file's sizes allocates about as much as the input, so one allocation
-# above -malloc_limit_mb, or a process above -rss_limit_mb, is a finding; so is an input
-# that takes more than -timeout seconds. detect_leaks is on by default in libFuzzer.
+# The largest seed is about 10 KB, and -max_len leaves room for growth. A loader that
+# checks the sizes in a file allocates about as much as the file, so libFuzzer reports a
+# single allocation above -malloc_limit_mb, a process above -rss_limit_mb, and an input
+# that runs longer than -timeout seconds. It also checks for leaks by default.
 options=(
   -dict="$root/fuzz/sinapse_model.dict"
   -max_len=65536
@@ -64,8 +64,8 @@ if (( jobs > 1 )); then
   options+=(-fork="$jobs")
 fi
 
-# ASan's allocator limit turns a giant allocation into a report instead of an OOM kill.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=0:detect_leaks=1}
+# UBSan reports stop the program because of -fno-sanitize-recover=all. The stack trace
+# shows where they come from.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 echo "fuzz_load_model: fuzzing for $seconds s with $jobs job(s); log in $work/fuzz.log"

@@ -57,7 +57,7 @@ struct LoaderOutcomes {
     }
   }
 
-  /// One "call: outcome: message" line per call, for test messages.
+  /// Formats one "call: outcome: message" line per call, for test messages.
   std::string text() const {
     std::string result;
     for (const LoadingCall& entry : calls) {

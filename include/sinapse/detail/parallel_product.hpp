@@ -43,6 +43,10 @@ Index product_block_height(Index rows, Index depth, Index width) {
 /// decides. The column blocks run on `num_threads()` threads when there are several and
 /// the product has at least min_parallel_multiply_adds multiply-adds, so compute_block
 /// must write only its own block. The blocks depend only on the shapes.
+///
+/// NOTE: an exception inside the parallel loop, such as std::bad_alloc from Eigen's
+/// packing buffers when memory runs out, ends the program, because OpenMP does not let
+/// exceptions leave a parallel region.
 template <typename Scalar, typename ComputeBlock>
 void for_each_product_block(Index rows, Index columns, Index depth,
                             const ComputeBlock& compute_block) {
