@@ -22,13 +22,13 @@
 
 namespace {
 
-/// A kept input: the file, what it broke before the fix, and the outcome of one loading
-/// call (named as in test_support::LoadingCall) that shows the fix. The message part
-/// checks that the file still reaches the fixed check, rather than failing earlier after
-/// a change of the format.
+/// A kept input: the file, why it is kept, and the outcome of one loading call (named as
+/// in test_support::LoadingCall). For a finding, the outcome shows the fix, and the
+/// message part checks that the file still reaches the fixed check rather than failing
+/// earlier after a change of the format.
 struct KeptInput {
   const char* file;
-  const char* finding;
+  const char* reason;
   const char* call;
   const char* outcome;
   const char* message_part;
@@ -37,9 +37,20 @@ struct KeptInput {
 const std::vector<KeptInput>& kept_inputs() {
   static const std::vector<KeptInput> inputs{
       {"training_record_too_deep.sinapse",
-       "load_model accepted a training record nested 40 levels deep, but save rejects more "
-       "than 32, so the loaded model could not be saved with its record",
+       "finding: load_model accepted a training record nested 40 levels deep, but save rejects "
+       "more than 32, so the loaded model could not be saved with its record",
        "load_model<float>", "FileFormatError", "JSON.training: nests deeper than 32 levels"},
+      {"input_width_2_62_without_weights.sinapse",
+       "valid edge case: an InputLayer of 2^62 features feeding an Activation loads without "
+       "allocating anything of that width",
+       "load_model<float>", "loaded", ""},
+      {"output_is_input_layer.sinapse",
+       "valid edge case: a model whose only layer is its InputLayer, which is also its output",
+       "load_model<float>", "loaded", ""},
+      {"shared_calls_and_inputs_reversed.sinapse",
+       "valid edge case: the calls of a shared Dense layer and the model inputs listed in "
+       "reverse order, which must still save and load to the same bytes",
+       "load_model<float>", "loaded", ""},
   };
   return inputs;
 }
@@ -77,7 +88,7 @@ TEST_CASE("fuzz regression folder matches table", "[saving][fuzz]") {
 TEST_CASE("fuzz regression inputs meet loader contract", "[saving][fuzz]") {
   for (const KeptInput& input : kept_inputs()) {
     DYNAMIC_SECTION(input.file) {
-      INFO("finding: " << input.finding);
+      INFO("kept because: " << input.reason);
       const std::string bytes =
           read_bytes(std::filesystem::path(SINAPSE_FUZZ_REGRESSIONS_DIR) / input.file);
       // A sinapse::Error from a loading call is recorded. Any other exception, including
