@@ -25,7 +25,7 @@ using sinapse::Index;
 class Draw {
  public:
   explicit Draw(std::uint32_t seed) : engine_(seed) {}
-  /// An integer in [0, count).
+  /// Returns an integer in [0, count).
   Index below(Index count) { return static_cast<Index>(engine_() % static_cast<std::uint32_t>(count)); }
   bool coin() { return below(2) == 0; }
   template <typename T>

@@ -109,7 +109,7 @@ bool small_enough_to_run(const sinapse::Model<Scalar>& model) {
   return true;
 }
 
-/// Fixed inputs of 3 rows for every input of `model`, with values in [-0.5, 0.5].
+/// Returns fixed inputs of 3 rows for every input of `model`, with values in [-0.5, 0.5].
 template <typename Scalar>
 std::vector<sinapse::Matrix<Scalar>> fixed_inputs(const sinapse::Model<Scalar>& model) {
   std::vector<sinapse::Matrix<Scalar>> inputs;

@@ -74,8 +74,8 @@ void activate(ActivationFunction activation, Matrix<Scalar>& z) {
 
 /// Adds bias(j, 0) to column j of z, shaped (batch, units), and applies the activation,
 /// in place. Eigen does not vectorise `rowwise() +=` of a row vector on a column-major
-/// matrix, so the work runs column by column, where one scalar is added to a contiguous
-/// column; the elementwise activations take the same pass.
+/// matrix, so the work runs column by column, adding one scalar to a contiguous column.
+/// The elementwise activations are applied in the same pass.
 template <typename Scalar>
 void add_bias_and_activate(ActivationFunction activation, const Matrix<Scalar>& bias,
                            Matrix<Scalar>& z) {

@@ -22,9 +22,9 @@ constexpr double min_parallel_multiply_adds = 4194304.0;
 
 /// Height of the row blocks for a product of `depth` terms whose column block is
 /// `width` wide. Eigen packs at most (rows x depth) of the left operand and (depth x
-/// width) of the right one, and puts each packing buffer on the stack when it has at most
-/// EIGEN_STACK_ALLOCATION_LIMIT bytes, else on the heap (Eigen 3.4,
-/// GeneralMatrixMatrix.h). When the right operand's block
+/// width) of the right one. It puts a packing buffer of at most
+/// EIGEN_STACK_ALLOCATION_LIMIT bytes on the stack and a larger one on the heap (Eigen
+/// 3.4, GeneralMatrixMatrix.h). When the right operand's block
 /// fits, the rows are split so that the left one fits too and the product allocates
 /// nothing, as predict on 1024-sample batches needs. Otherwise the rows stay whole,
 /// since splitting them would only pack the large right operand again for every block.

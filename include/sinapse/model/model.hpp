@@ -626,7 +626,7 @@ class Model {
     }
     backward(false);
     // The optimizer rejects a NaN or inf gradient as part of its update, which reads
-    // every gradient anyway; the gradients are scanned here only to name the culprit.
+    // every gradient anyway. The gradients are scanned here only to name the culprit.
     if (!optimizer_->apply(trainable_)) reject_step(where, rejected_update_problem());
     for (auto& metric : metrics_) metric->update(y_true, y_pred);
     return loss;
