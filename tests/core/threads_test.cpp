@@ -108,3 +108,36 @@ TEST_CASE("training is identical on 1 and 2 threads", "[core][threads]") {
   CHECK(one_thread.weights == two_threads.weights);
   CHECK(one_thread.predictions == two_threads.predictions);
 }
+
+TEST_CASE("prediction of narrow layers is identical on 1 and 2 threads", "[core][threads]") {
+  const ThreadCountGuard guard;
+  // A 1024-sample batch through Dense(64) has 1024 * 64 * 64 multiply-adds but only one
+  // column block, so sinapse splits it into row blocks and runs those on both threads.
+  constexpr Index samples = 3000;
+  constexpr Index narrow = 64;
+  constexpr Index predict_batch = 1024;
+  REQUIRE(static_cast<double>(predict_batch * narrow * narrow) >=
+          detail::min_parallel_multiply_adds);
+  REQUIRE(detail::product_block_height<float>(predict_batch, narrow,
+                                              detail::product_block_width) < predict_batch);
+
+  set_random_seed(31);
+  Tensor<float> input = Input<float>(20);
+  Tensor<float> hidden = Dense<float>(narrow, "relu")(input);
+  hidden = Dense<float>(narrow, "relu")(hidden);
+  Model<float> model(input, Dense<float>(1, "sigmoid")(hidden));
+
+  Generator generator(32);
+  Matrix<float> x(samples, 20);
+  for (Index j = 0; j < x.cols(); ++j) {
+    for (Index i = 0; i < samples; ++i) x(i, j) = static_cast<float>(generator.uniform());
+  }
+  const PredictOptions options = PredictOptions().batch_size(predict_batch).verbose(0);
+  set_num_threads(1);
+  const Matrix<float> one_thread = model.predict(x, options);
+  set_num_threads(2);
+  const Matrix<float> two_threads = model.predict(x, options);
+  REQUIRE(threads_in_a_region() == 2);
+
+  CHECK(one_thread == two_threads);
+}
