@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,9 @@ inline double median(std::vector<double> values) {
   if (values.size() % 2 == 1) return values[middle];
   return 0.5 * (values[middle - 1] + values[middle]);
 }
+
+/// Pause before each timed run; see run_interleaved.
+constexpr std::chrono::milliseconds settle_time{150};
 
 /// One implementation at one thread count. `measure` runs the work once and returns
 /// the time per unit (step or batch) in seconds.
@@ -48,6 +52,11 @@ struct Candidate {
 /// faults), then `repetitions` times, all candidates in each repetition. The starting
 /// candidate rotates between repetitions, so none always runs right after the same one.
 /// set_threads is called before each run.
+///
+/// Each run starts after a pause of settle_time, long enough for the worker threads of the
+/// previous candidate to stop spinning and sleep: OpenBLAS's pthreads (which Debian's
+/// libtorch uses) spin for about 2^28 cycles after a product, and such a thread on the
+/// second core made sinapse's 2-thread prediction 1.8 times slower in one run.
 inline void run_interleaved(std::vector<Candidate>& candidates, int repetitions,
                             const std::function<void(int)>& set_threads) {
   for (Candidate& candidate : candidates) {
@@ -59,6 +68,7 @@ inline void run_interleaved(std::vector<Candidate>& candidates, int repetitions,
     for (std::size_t k = 0; k < count; ++k) {
       Candidate& candidate = candidates[(k + static_cast<std::size_t>(repetition)) % count];
       set_threads(candidate.threads);
+      std::this_thread::sleep_for(settle_time);
       candidate.seconds.push_back(candidate.measure());
     }
   }
