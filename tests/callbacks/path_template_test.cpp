@@ -51,3 +51,34 @@ TEST_CASE("path template names the fields when one is unknown", "[callbacks]") {
                     "ModelCheckpoint: the filepath \"m-{val_acc}\" uses {val_acc}, which is not in "
                     "the logs; the fields are epoch, accuracy, loss, val_loss");
 }
+
+TEST_CASE("path template rejects integer formats of log values", "[callbacks]") {
+  // Python's str.format raises "Unknown format code 'd'" for a float such as a loss.
+  CHECK_THROWS_WITH(PathTemplate("m-{loss:d}"),
+                    "ModelCheckpoint: the filepath \"m-{loss:d}\" has {loss:d}, which formats loss "
+                    "as an integer, but log values are floats (Python raises \"Unknown format code "
+                    "'d' for object of type 'float'\"); use a float format such as {loss:.4f}");
+  CHECK_THROWS_AS(PathTemplate("m-{accuracy:05d}"), ValueError);
+  CHECK_THROWS_AS(PathTemplate("m-{val_loss:d}"), ValueError);
+  CHECK(PathTemplate("m-{epoch:d}").format(4, logs) == "m-4");
+  CHECK(PathTemplate("m-{epoch:.1f}").format(4, logs) == "m-4.0");
+}
+
+TEST_CASE("path template bounds widths and precisions", "[callbacks]") {
+  CHECK_THROWS_AS(PathTemplate("m-{epoch:0400d}"), ValueError);
+  CHECK_THROWS_AS(PathTemplate("m-{loss:0.9999f}"), ValueError);
+  CHECK_THROWS_AS(PathTemplate("m-{loss:.100f}"), ValueError);
+  CHECK_THROWS_AS(PathTemplate("m-{loss:*.4f}"), ValueError);
+  CHECK_THROWS_AS(PathTemplate("m-{loss:2.f}"), ValueError);
+  CHECK_THROWS_AS(PathTemplate("m-{epoch:.2}"), ValueError);
+  CHECK(PathTemplate("m-{epoch:099d}").format(1, logs).size() == 2 + 99);
+  CHECK(PathTemplate("m-{loss:.3}").format(1, logs) == "m-0.123");
+}
+
+TEST_CASE("path template prints long values whole", "[callbacks]") {
+  // %f of 1e300 has 301 digits before the point; with 99 after, the field is 401 bytes.
+  const std::map<std::string, double> large{{"loss", 1e300}};
+  const std::string path = PathTemplate("{loss:.99f}-{loss:.99f}").format(1, large);
+  CHECK(path.size() == 401 + 1 + 401);
+  CHECK(path.compare(0, 4, "1000") == 0);
+}

@@ -3,6 +3,7 @@
 // batch-size-weighted epoch loss, exact accuracy, zero epochs and shuffling.
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -315,4 +316,60 @@ TEST_CASE("fit recompile starts a fresh optimizer", "[model][fit]") {
 
   CHECK(model.optimizer()->iterations() == 0);
   CHECK_FALSE(model.optimizer()->built());
+}
+
+namespace {
+
+/// Calls compile from one hook of fit: on_train_begin, or a batch or epoch hook.
+class CompileDuringFit : public Callback<float> {
+ public:
+  explicit CompileDuringFit(std::string hook) : hook_(std::move(hook)) {}
+  void on_train_begin(const Logs&) override { compile_in("on_train_begin"); }
+  void on_train_batch_begin(Index, const Logs&) override { compile_in("on_train_batch_begin"); }
+  void on_epoch_end(int, const Logs&) override { compile_in("on_epoch_end"); }
+
+ private:
+  void compile_in(const std::string& hook) {
+    if (hook == hook_) model().compile(Adam<float>(0.01), "binary_crossentropy", {"accuracy"});
+  }
+  std::string hook_;
+};
+
+}  // namespace
+
+TEST_CASE("fit rejects compile from a callback", "[model][fit]") {
+  const Dataset<float> data = make_dataset<float>(20, 13);
+  Model<float> model = make_model<float>();
+  const std::string hook = GENERATE("on_train_begin", "on_train_batch_begin", "on_epoch_end");
+  CAPTURE(hook);
+  const auto callback = std::make_shared<CompileDuringFit>(hook);
+  CHECK_THROWS_WITH(
+      model.fit(data.x, data.y, quiet_fit<float>().epochs(2).batch_size(8).callbacks({callback})),
+      "compile cannot be called during fit, because fit keeps using the optimizer, loss and "
+      "metrics it started with; compile before fit, or stop training with "
+      "model().set_stop_training(true) and compile after fit returns");
+
+  // Once fit has ended, compile works again.
+  model.compile("adam", "binary_crossentropy");
+  CHECK(model.metrics_names() == std::vector<std::string>{"loss"});
+}
+
+TEST_CASE("fit rejects more epochs than a model file stores", "[model][fit]") {
+  const Dataset<float> data = make_dataset<float>(10, 14);
+  Model<float> model = make_model<float>();
+  const int limit = detail::max_completed_epochs;
+  CHECK_THROWS_WITH(model.fit(data.x, data.y, quiet_fit<float>().epochs(limit + 1)),
+                    "fit: epochs and initial_epoch must be at most 1073741823 (the largest epoch "
+                    "count a model file stores), got epochs 1073741824 and initial_epoch 0; pass "
+                    "fewer epochs");
+  CHECK_THROWS_AS(
+      model.fit(data.x, data.y, quiet_fit<float>().epochs(1).initial_epoch(limit + 1)),
+      ValueError);
+
+  // The largest accepted count still gives a model that saves and loads.
+  model.fit(data.x, data.y, quiet_fit<float>().epochs(limit).initial_epoch(limit - 1));
+  CHECK(model.completed_epochs() == limit);
+  const std::string bytes = detail::save_model_to_bytes(model);
+  const Model<float> loaded = detail::load_model_from_bytes<float>(bytes.data(), bytes.size());
+  CHECK(loaded.completed_epochs() == limit);
 }

@@ -1,10 +1,14 @@
 // Tests of atomic file replacement: a write replaces the file completely, and a write
 // that fails part-way (an exception from the sink after N bytes, for every N) or a process
-// that dies part-way leaves the previous file byte-identical.
+// that dies part-way leaves the previous file byte-identical. Also the paths that reads
+// and writes accept: symbolic links are followed, FIFOs, folders and paths with a NUL byte
+// or a trailing "/" are rejected, and long file names work.
 #include <algorithm>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <stdexcept>
@@ -13,6 +17,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include <sinapse/sinapse.hpp>
@@ -240,4 +245,206 @@ TEST_CASE("model save and load through files", "[saving][atomic_file]") {
   const std::string message = test_support::message_of<sinapse::IOError>(
       [&] { sinapse::load_model<float>(folder.file("other.sinapse")); });
   CHECK(test_support::contains(message, "load_model: cannot open"));
+}
+
+namespace {
+
+/// Builds a small compiled model for the path tests.
+sinapse::Model<double> small_model() {
+  sinapse::set_random_seed(5);
+  auto input = sinapse::Input<double>(3);
+  sinapse::Model<double> model(input, sinapse::Dense<double>(2)(input));
+  model.compile("adam", "binary_crossentropy");
+  return model;
+}
+
+/// Returns the bytes that the process has passed to read() so far ("rchar" in
+/// /proc/self/io), or -1 where the system does not report it.
+long long bytes_read_by_process() {
+  std::ifstream stream("/proc/self/io");
+  std::string key;
+  long long value = 0;
+  while (stream >> key >> value) {
+    if (key == "rchar:") return value;
+  }
+  return -1;
+}
+
+bool is_fifo(const std::string& path) {
+  struct stat status {};
+  return ::lstat(path.c_str(), &status) == 0 && S_ISFIFO(status.st_mode);
+}
+
+bool is_symlink(const std::string& path) {
+  struct stat status {};
+  return ::lstat(path.c_str(), &status) == 0 && S_ISLNK(status.st_mode);
+}
+
+}  // namespace
+
+TEST_CASE("loading a FIFO fails without waiting", "[saving][atomic_file]") {
+  ScratchFolder folder;
+  const std::string path = folder.file("pipe.sinapse");
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  const std::string read_message = test_support::message_of<sinapse::IOError>(
+      [&] { sinapse::detail::read_file(path, "load_model"); });
+  CHECK(test_support::contains(read_message, "is not a regular file"));
+  const std::string model_message =
+      test_support::message_of<sinapse::IOError>([&] { sinapse::load_model<double>(path); });
+  CHECK(
+      test_support::contains(model_message, "load_model: \"" + path + "\" is not a regular file"));
+  sinapse::Model<double> model = small_model();
+  const std::string weights_message =
+      test_support::message_of<sinapse::IOError>([&] { model.load_weights(path); });
+  CHECK(test_support::contains(weights_message, "load_weights: \"" + path + "\""));
+  CHECK(is_fifo(path));
+}
+
+TEST_CASE("large file is rejected by its magic", "[saving][atomic_file]") {
+  ScratchFolder folder;
+  const std::string path = folder.file("zeros.bin");
+  const long long size = 64LL << 20;
+  {
+    const int descriptor = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(descriptor >= 0);
+    REQUIRE(::ftruncate(descriptor, size) == 0);  // sparse: no disk blocks are used
+    ::close(descriptor);
+  }
+  const long long before = bytes_read_by_process();
+  const std::string message = test_support::message_of<sinapse::FileFormatError>(
+      [&] { sinapse::load_model<double>(path); });
+  const long long after = bytes_read_by_process();
+  CHECK(test_support::contains(message, "load_model: \"" + path +
+                                            "\": the file does not start "
+                                            "with the sinapse magic bytes"));
+  sinapse::Model<double> model = small_model();
+  const std::string weights_message =
+      test_support::message_of<sinapse::FileFormatError>([&] { model.load_weights(path); });
+  CHECK(test_support::contains(weights_message, "load_weights: \"" + path +
+                                                    "\": the file does "
+                                                    "not start with the sinapse magic bytes"));
+  if (before < 0 || after < 0) {
+    WARN("/proc/self/io is not readable here, so the amount read is not checked");
+  } else {
+    INFO("bytes read: " << after - before);
+    CHECK(after - before < (1LL << 20));
+  }
+}
+
+TEST_CASE("paths with a NUL byte are rejected", "[saving][atomic_file]") {
+  ScratchFolder folder;
+  std::string path = folder.file("first");
+  path += '\0';
+  path += "second.sinapse";
+  sinapse::Model<double> model = small_model();
+  const std::vector<std::pair<std::string, std::function<void()>>> calls = {
+      {"write_file_atomically: ",
+       [&] { sinapse::detail::write_file_atomically(path, "x", "write_file_atomically"); }},
+      {"read_file: ", [&] { sinapse::detail::read_file(path, "read_file"); }},
+      {"save: ", [&] { model.save(path); }},
+      {"save_weights: ", [&] { model.save_weights(path); }},
+      {"load_model: ", [&] { sinapse::load_model<double>(path); }},
+      {"load_weights: ", [&] { model.load_weights(path); }},
+  };
+  write_plain(folder.file("first"), "a file that the prefix of the path names");
+  for (const auto& call : calls) {
+    INFO(call.first);
+    const std::string message = test_support::message_of<sinapse::ValueError>(call.second);
+    CHECK(test_support::contains(message, call.first + "the path contains a NUL byte at position " +
+                                              std::to_string(folder.file("first").size())));
+  }
+  CHECK(read_all(folder.file("first")) == "a file that the prefix of the path names");
+  CHECK(folder.entries() == std::vector<std::string>{"first"});
+}
+
+TEST_CASE("save through a symbolic link keeps the link", "[saving][atomic_file]") {
+  ScratchFolder folder;
+  std::filesystem::create_directory(folder.file("real"));
+  const std::string target = folder.file("real/model.sinapse");
+  write_plain(target, "old");
+  REQUIRE(::chmod(target.c_str(), 0640) == 0);
+  // An absolute link, a relative one in another folder, and a chain of two links.
+  std::filesystem::create_symlink(target, folder.file("absolute.sinapse"));
+  std::filesystem::create_symlink("real/model.sinapse", folder.file("relative.sinapse"));
+  std::filesystem::create_symlink("relative.sinapse", folder.file("chain.sinapse"));
+  sinapse::Model<double> model = small_model();
+  const std::string expected = sinapse::detail::save_model_to_bytes(model);
+  for (const char* link : {"absolute.sinapse", "relative.sinapse", "chain.sinapse"}) {
+    INFO(link);
+    write_plain(target, "old");
+    model.save(folder.file(link));
+    CHECK(is_symlink(folder.file(link)));
+    CHECK(read_all(target) == expected);
+    struct stat status {};
+    REQUIRE(::stat(target.c_str(), &status) == 0);
+    CHECK((status.st_mode & 0777) == 0640);
+    CHECK(sinapse::load_model<double>(folder.file(link)).get_weights() == model.get_weights());
+  }
+  CHECK(folder.entries() ==
+        std::vector<std::string>{"absolute.sinapse", "chain.sinapse", "real", "relative.sinapse"});
+  CHECK(std::distance(std::filesystem::directory_iterator(folder.file("real")),
+                      std::filesystem::directory_iterator()) == 1);
+
+  // A dangling link creates the file it points to, as std::ofstream does.
+  std::filesystem::create_symlink("real/new.sinapse", folder.file("dangling.sinapse"));
+  model.save_weights(folder.file("dangling.sinapse"));
+  CHECK(is_symlink(folder.file("dangling.sinapse")));
+  CHECK(std::filesystem::is_regular_file(folder.file("real/new.sinapse")));
+}
+
+TEST_CASE("save rejects FIFOs, folders and link loops", "[saving][atomic_file]") {
+  ScratchFolder folder;
+  REQUIRE(::mkfifo(folder.file("pipe").c_str(), 0600) == 0);
+  std::filesystem::create_directory(folder.file("folder"));
+  std::filesystem::create_symlink("pipe", folder.file("to_pipe"));
+  std::filesystem::create_symlink("loop_b", folder.file("loop_a"));
+  std::filesystem::create_symlink("loop_a", folder.file("loop_b"));
+  const std::vector<std::string> entries = folder.entries();
+  sinapse::Model<double> model = small_model();
+
+  const std::string pipe =
+      test_support::message_of<sinapse::IOError>([&] { model.save(folder.file("pipe")); });
+  CHECK(test_support::contains(pipe, "save: \"" + folder.file("pipe") +
+                                         "\" is a FIFO (named pipe), but sinapse writes only "
+                                         "regular files"));
+  const std::string directory = test_support::message_of<sinapse::IOError>(
+      [&] { model.save_weights(folder.file("folder")); });
+  CHECK(test_support::contains(directory, "\" is a folder, but sinapse writes only regular files"));
+  const std::string link =
+      test_support::message_of<sinapse::IOError>([&] { model.save(folder.file("to_pipe")); });
+  CHECK(test_support::contains(link, "\" is a symbolic link to \"" + folder.file("pipe") +
+                                         "\", which is a FIFO (named pipe)"));
+  const std::string loop =
+      test_support::message_of<sinapse::IOError>([&] { model.save(folder.file("loop_a")); });
+  CHECK(test_support::contains(loop, "or a loop of them"));
+
+  CHECK(is_fifo(folder.file("pipe")));
+  CHECK(std::filesystem::is_directory(folder.file("folder")));
+  CHECK(is_symlink(folder.file("to_pipe")));
+  CHECK(folder.entries() == entries);
+}
+
+TEST_CASE("save to a 255-byte file name", "[saving][atomic_file]") {
+  ScratchFolder folder;
+  const std::string path = folder.file(std::string(255, 'n'));
+  sinapse::Model<double> model = small_model();
+  model.save(path);
+  CHECK(sinapse::load_model<double>(path).get_weights() == model.get_weights());
+  model.save_weights(path);
+  model.load_weights(path);
+  CHECK(folder.entries() == std::vector<std::string>{std::string(255, 'n')});
+}
+
+TEST_CASE("save to a path ending in a slash", "[saving][atomic_file]") {
+  ScratchFolder folder;
+  sinapse::Model<double> model = small_model();
+  for (const std::string& path : {folder.file("missing/"), folder.file("")}) {
+    INFO(path);
+    const std::string message =
+        test_support::message_of<sinapse::ValueError>([&] { model.save(path); });
+    CHECK(test_support::contains(message, "save: the path \"" + path +
+                                              "\" ends with \"/\", so it names a folder, not a "
+                                              "file; add a file name after the last \"/\""));
+  }
+  CHECK(folder.entries().empty());
 }

@@ -1,10 +1,16 @@
 // Tests of model files. A graph with every layer class, fan-out, a shared layer, two
 // inputs and both merge layers survives save and load with its names, configs, weights,
 // compile settings and state, and the loaded model predicts bit-identically. Also dtype
-// mismatches, user-defined classes and the training record.
+// mismatches, user-defined classes and the training record, and save rejecting a model
+// that load would reject.
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <limits>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -298,4 +304,91 @@ TEST_CASE("model file JSON is readable", "[saving][model_file]") {
   CHECK(found_shared);
   CHECK(document["compile"]["optimizer"]["config"]["amsgrad"] == true);
   CHECK(document["state"]["layer_generators"].size() == 1);
+}
+
+namespace {
+
+/// Returns the variable `name` of the first layer of class `class_name` in `model`.
+Variable<double>& variable_of(Model<double>& model, const std::string& class_name,
+                              const std::string& name) {
+  for (const auto& layer : model.layers()) {
+    if (layer->class_name() != class_name) continue;
+    for (Variable<double>* variable : layer->variables()) {
+      if (variable->name == name) return *variable;
+    }
+  }
+  throw std::runtime_error("no variable " + name + " in a " + class_name + " layer");
+}
+
+/// Input(3) -> Dense "dense" (2) -> BatchNormalization "norm", compiled with Adam.
+Model<double> dense_and_norm() {
+  set_random_seed(21);
+  Tensor<double> input = Input<double>(3);
+  Tensor<double> x = Dense<double>(DenseOptions(2).name("dense"))(input);
+  x = BatchNormalization<double>(BatchNormalizationOptions().name("norm"))(x);
+  Model<double> model(input, x);
+  model.compile("adam", "binary_crossentropy");
+  return model;
+}
+
+/// Saves `model` over a valid old model file, expects ValueError, checks that the old
+/// file is byte-identical afterwards and returns the message.
+std::string failed_save(const Model<double>& model, const std::string& path) {
+  const std::string old_contents = detail::save_model_to_bytes(dense_and_norm());
+  detail::write_file_atomically(path, old_contents, "test");
+  const std::string message = test_support::message_of<ValueError>([&] { model.save(path); });
+  std::ifstream stream(path, std::ios::binary);
+  const std::string after((std::istreambuf_iterator<char>(stream)),
+                          std::istreambuf_iterator<char>());
+  CHECK(after == old_contents);
+  return message;
+}
+
+}  // namespace
+
+TEST_CASE("save rejects what load rejects", "[saving][model_file]") {
+  const std::string path = "save_rejects.sinapse";
+  {
+    Model<double> model = dense_and_norm();
+    model.save(path);  // the valid model saves and loads
+    CHECK_NOTHROW(load_model<double>(path));
+  }
+  SECTION("NaN weight") {
+    Model<double> model = dense_and_norm();
+    variable_of(model, "Dense", "kernel").value(1, 0) = std::nan("");
+    const std::string message = failed_save(model, path);
+    CHECK(test_support::contains(message, "save: layer \"dense\" (Dense): weight \"kernel\""));
+    CHECK(test_support::contains(message, "at index (1, 0)"));
+    CHECK(test_support::contains(message, "diverged"));
+    CHECK(test_support::contains(message, "nothing was written"));
+  }
+  SECTION("infinite weight") {
+    Model<double> model = dense_and_norm();
+    variable_of(model, "BatchNormalization", "moving_mean").value(1, 0) =
+        -std::numeric_limits<double>::infinity();
+    const std::string message = failed_save(model, path);
+    CHECK(test_support::contains(message, "weight \"moving_mean\" contains -inf at index (1, 0)"));
+  }
+  SECTION("negative moving variance") {
+    Model<double> model = dense_and_norm();
+    variable_of(model, "BatchNormalization", "moving_variance").value(0, 0) = -1.0;
+    const std::string message = failed_save(model, path);
+    CHECK(
+        test_support::contains(message, "weight \"moving_variance\" contains -1 at index (0, 0)"));
+    CHECK(test_support::contains(message, "non-negative"));
+  }
+  SECTION("epoch count beyond the maximum") {
+    Model<double> model = dense_and_norm();
+    detail::ModelAccess<double>::set_completed_epochs(model, detail::max_completed_epochs + 1);
+    const std::string message = failed_save(model, path);
+    CHECK(test_support::contains(message, "completed 1073741824 epochs"));
+    CHECK(test_support::contains(message, "from 0 to 1073741823"));
+  }
+  SECTION("epoch count at the maximum loads") {
+    Model<double> model = dense_and_norm();
+    detail::ModelAccess<double>::set_completed_epochs(model, detail::max_completed_epochs);
+    model.save(path);
+    CHECK(load_model<double>(path).completed_epochs() == detail::max_completed_epochs);
+  }
+  std::remove(path.c_str());
 }

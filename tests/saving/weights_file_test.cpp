@@ -1,8 +1,13 @@
 // Tests of weights files: the save_weights and load_weights round trip, matching by layer
 // name, the weights of a model file and of user-defined layers. A missing layer, an extra
 // layer, a wrong shape, a wrong class and other weight names each give a clear error and
-// leave the model unchanged.
+// leave the model unchanged. save_weights rejects weights that load_weights would reject.
+#include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -230,4 +235,56 @@ TEST_CASE("load_model rejects a weights file", "[saving][weights_file]") {
   const std::string message = test_support::message_of<FileFormatError>(
       [&] { detail::load_model_from_bytes<float>(bytes.data(), bytes.size()); });
   CHECK(test_support::contains(message, "this is a weights file from save_weights"));
+}
+
+TEST_CASE("save_weights rejects what load rejects", "[saving][weights_file]") {
+  const std::string path = "weights_rejects.sinapse";
+  Tensor<float> input = Input<float>(2);
+  test_support::Scale<float> scale("scale");
+  Model<float> model(input, scale(input));
+  Variable<float>& factor = *scale->variables()[0];
+  model.save_weights(path);
+  std::ifstream stream(path, std::ios::binary);
+  const std::string old_contents((std::istreambuf_iterator<char>(stream)),
+                                 std::istreambuf_iterator<char>());
+  REQUIRE(old_contents.size() > 16);
+
+  // Each case breaks one rule that load_weights applies and names a part of the message.
+  const std::vector<std::pair<std::string, std::function<void()>>> cases = {
+      {"weight 0 has an empty name", [&] { factor.name = ""; }},
+      {"weight \"factor\" has rank 3", [&] { factor.rank = 3; }},
+      {"weight \"factor\" has rank 0", [&] { factor.rank = 0; }},
+      {"has rank 1, but its value is a (2, 3) matrix",
+       [&] {
+         factor.rank = 1;
+         factor.value = Matrix<float>::Ones(2, 3);
+       }},
+      {"contains nan at index (0, 0)", [&] { factor.value(0, 0) = std::nanf(""); }},
+      {"contains inf at index (0, 0)",
+       [&] { factor.value(0, 0) = std::numeric_limits<float>::infinity(); }},
+      {"contains -0.5 at index (0, 0), but it is marked non-negative",
+       [&] {
+         factor.non_negative = true;
+         factor.value(0, 0) = -0.5f;
+       }},
+  };
+  for (const auto& item : cases) {
+    INFO(item.first);
+    const Variable<float> saved = factor;
+    item.second();
+    const std::string message =
+        test_support::message_of<ValueError>([&] { model.save_weights(path); });
+    CHECK(test_support::contains(message, "save_weights: layer \"scale\" (Scale): "));
+    CHECK(test_support::contains(message, item.first));
+    CHECK(test_support::contains(message, "nothing was written"));
+    std::ifstream after_stream(path, std::ios::binary);
+    const std::string after((std::istreambuf_iterator<char>(after_stream)),
+                            std::istreambuf_iterator<char>());
+    CHECK(after == old_contents);
+    factor = saved;
+  }
+  // With the weight repaired, the file saves and loads again.
+  model.save_weights(path);
+  model.load_weights(path);
+  std::remove(path.c_str());
 }

@@ -1,16 +1,19 @@
 #pragma once
 
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <system_error>
 
 #include "sinapse/callbacks/callback.hpp"
 #include "sinapse/detail/option.hpp"
 #include "sinapse/detail/path_template.hpp"
 #include "sinapse/model/model.hpp"
+#include "sinapse/saving/file_errors.hpp"
 
 namespace sinapse {
 
@@ -38,13 +41,15 @@ class ModelCheckpointOptions {
 ///
 /// `filepath` may contain fields that Python's str.format would fill, such as
 /// "checkpoints/model-{epoch:02d}-{val_loss:.4f}.sinapse"; {epoch} counts from 1, as in
-/// Keras. Each save is atomic, so an interrupted save leaves the previous file whole.
+/// Keras. Missing parent folders are created before a save, as Keras does. Each save is
+/// atomic, so an interrupted save leaves the previous file whole.
 /// With save_best_only, an epoch whose logs lack the monitored value is skipped with a
 /// warning, and a NaN never counts as an improvement.
 template <typename Scalar>
 class ModelCheckpoint : public Callback<Scalar> {
  public:
-  /// @throws ValueError for a malformed filepath, an unknown mode or a negative verbose.
+  /// @throws ValueError for a malformed filepath, an unknown mode, a negative verbose or a
+  /// NaN initial_value_threshold.
   explicit ModelCheckpoint(const std::string& filepath,
                            const ModelCheckpointOptions& options = ModelCheckpointOptions())
       : path_(filepath), options_(options), maximize_(checked_mode(options)) {
@@ -52,6 +57,14 @@ class ModelCheckpoint : public Callback<Scalar> {
     if (options.verbose() < 0) {
       throw ValueError(
           detail::concat("ModelCheckpoint: verbose must be 0 or 1, got ", options.verbose()));
+    }
+    // No value improves on NaN, so such a threshold would silently prevent every save.
+    const std::optional<double>& threshold = options.initial_value_threshold();
+    if (threshold && std::isnan(*threshold)) {
+      throw ValueError(
+          "ModelCheckpoint: initial_value_threshold is NaN, which no monitored value can beat, "
+          "so nothing would ever be saved; pass a number, or leave it unset to save the first "
+          "value");
     }
     reset_best();
   }
@@ -112,10 +125,24 @@ class ModelCheckpoint : public Callback<Scalar> {
   }
 
   void save(const std::string& path) {
+    create_parent_folders(path);
     if (options_.save_weights_only()) {
       this->model().save_weights(path);
     } else {
       this->model().save(path);
+    }
+  }
+
+  /// @throws IOError when a missing parent folder of `path` cannot be created.
+  static void create_parent_folders(const std::string& path) {
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (parent.empty()) return;
+    std::error_code error;
+    std::filesystem::create_directories(parent, error);
+    if (error) {
+      throw IOError(detail::concat("ModelCheckpoint: cannot create the folder \"",
+                                   parent.string(), "\" for \"", path, "\": ", error.message(),
+                                   "; pass a filepath in a folder that can be written"));
     }
   }
 

@@ -16,6 +16,10 @@ namespace detail {
 ///
 /// The template is parsed once, so a malformed one is rejected before training starts.
 /// Field names are checked when the path is made, because the logs are known only then.
+/// As in Python's str.format, the integer code 'd' is rejected for log values, which are
+/// floats, and a precision is rejected for an epoch printed as an integer. Unlike Python,
+/// a width or precision above 99 is rejected, because the file name would exceed the 255
+/// bytes that common file systems allow.
 class PathTemplate {
  public:
   /// @throws ValueError for an unmatched brace, an empty field name or a bad format.
@@ -93,33 +97,72 @@ class PathTemplate {
     field.name = inside.substr(0, colon);
     if (field.name.empty()) fail("an empty field {}; name a log such as {epoch} or {val_loss}");
     if (colon == std::string::npos) return field;
-    std::string spec = inside.substr(colon + 1);
-    if (!spec.empty() && std::string("dfeg").find(spec.back()) != std::string::npos) {
-      field.conversion = spec.back();
-      spec.pop_back();
+    const std::string spec = inside.substr(colon + 1);
+    const auto bad_format = [&](const std::string& problem) {
+      fail(concat("the format \"", spec, "\" in {", inside, "}", problem,
+                  "; use forms such as {epoch:02d} or {val_loss:.4f}"));
+    };
+
+    // spec = [0][width][.precision][type], each part optional.
+    std::size_t i = 0;
+    const auto read_digits = [&] {
+      const std::size_t start = i;
+      while (i < spec.size() && spec[i] >= '0' && spec[i] <= '9') ++i;
+      return spec.substr(start, i - start);
+    };
+    const std::string width = read_digits();
+    bool has_precision = false;
+    std::string precision;
+    if (i < spec.size() && spec[i] == '.') {
+      ++i;
+      has_precision = true;
+      precision = read_digits();
     }
-    int dots = 0;
-    for (char c : spec) {
-      if (c == '.') ++dots;
-      if ((c < '0' || c > '9') && c != '.') dots = 2;
+    if (i < spec.size() && std::string("dfeg").find(spec[i]) != std::string::npos) {
+      field.conversion = spec[i];
+      ++i;
     }
-    // Widths past 2 digits would only pad the file name, and bound the printed length.
-    const bool valid = dots <= 1 && spec.size() <= 5 && !(field.conversion == 'd' && dots == 1);
-    if (!valid || spec == ".") {
-      fail(concat("the format \"", inside.substr(colon + 1), "\" in {", inside,
-                  "}; use forms such as {epoch:02d} or {val_loss:.4f}"));
+    if (i != spec.size() || (has_precision && precision.empty())) bad_format("");
+    if (exceeds_99(width) || exceeds_99(precision)) {
+      bad_format(", because a width or precision above 99 makes a file name longer than "
+                 "the 255 bytes that common file systems allow");
     }
-    field.flags_width = spec;
+
+    const bool is_epoch = field.name == "epoch";
+    if (field.conversion == 'd' && !is_epoch) {
+      fail(concat("{", inside, "}, which formats ", field.name,
+                  " as an integer, but log values are floats (Python raises \"Unknown format "
+                  "code 'd' for object of type 'float'\"); use a float format such as {",
+                  field.name, ":.4f}"));
+    }
+    const bool as_integer = is_epoch && (field.conversion == 'd' || field.conversion == '\0');
+    if (as_integer && has_precision) {
+      bad_format(", because an integer takes no precision");
+    }
+    field.flags_width = spec.substr(0, field.conversion == '\0' ? spec.size() : spec.size() - 1);
     return field;
+  }
+
+  /// True when a run of digits is a number above 99 (leading zeros are the zero-pad flag).
+  static bool exceeds_99(const std::string& digits) {
+    const std::size_t first = digits.find_first_not_of('0');
+    return first != std::string::npos && digits.size() - first > 2;
   }
 
   template <typename Value>
   static std::string print(const Field& field, char conversion, Value value) {
     const std::string format =
         "%" + field.flags_width + (conversion == 'd' ? std::string("lld") : std::string(1, conversion));
-    char buffer[512];
-    std::snprintf(buffer, sizeof buffer, format.c_str(), value);
-    return buffer;
+    // %f of a large value prints up to 309 digits before the point, so the buffer is sized
+    // by a first call instead of being fixed.
+    const int length = std::snprintf(nullptr, 0, format.c_str(), value);
+    if (length < 0) {
+      throw ValueError(concat("ModelCheckpoint: cannot format ", value, " with \"", format, "\""));
+    }
+    std::string text(static_cast<std::size_t>(length) + 1, '\0');
+    std::snprintf(&text[0], text.size(), format.c_str(), value);
+    text.pop_back();
+    return text;
   }
 
   std::string text_;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -37,6 +38,10 @@ template <typename Scalar>
 class BackupAndRestore;
 
 namespace detail {
+/// Largest epoch count that fit accepts and a model file stores. fit adds one per epoch
+/// to an int, so half of int's range leaves a billion epochs before it could overflow.
+inline constexpr int max_completed_epochs = std::numeric_limits<int>::max() / 2;
+
 /// Gives the saving code (include/sinapse/saving) access to a Model's state: optimizer
 /// moments, generators and the epoch count, which have no public setters on purpose.
 template <typename Scalar>
@@ -210,10 +215,18 @@ class Model {
   /// Sets the optimizer, the loss and the metrics, by object or by Keras name:
   /// `compile("adam", "binary_crossentropy", {"accuracy"})`. Compiling again starts a
   /// fresh optimizer, as in Keras.
-  /// @throws ValueError for an unknown name or a metric that does not fit the output.
+  /// @throws ValueError for an unknown name or a metric that does not fit the output;
+  /// StateError when called during fit, evaluate or predict (from a callback).
   void compile(const OptimizerArgument<Scalar>& optimizer, const LossArgument<Scalar>& loss,
                const std::vector<MetricArgument<Scalar>>& metrics = {}) {
     require_valid("compile");
+    if (running_ != nullptr) {
+      throw StateError(detail::concat(
+          "compile cannot be called during ", running_, ", because ", running_,
+          " keeps using the optimizer, loss and metrics it started with; compile before ",
+          running_, ", or stop training with model().set_stop_training(true) and compile "
+          "after ", running_, " returns"));
+    }
     std::vector<std::unique_ptr<Metric<Scalar>>> new_metrics;
     for (const MetricArgument<Scalar>& metric : metrics) {
       if (!metric.keras_name().empty() && output_width() != 1) {
@@ -267,11 +280,13 @@ class Model {
   /// the accuracy is the exact fraction of correct samples. Both come from the
   /// training-mode forward pass before each update. validation_split holds out the
   /// last N - floor(N (1 - split)) rows before shuffling, as Keras does.
-  /// @throws StateError before compile; ShapeError or ValueError for bad data or options,
-  /// before anything changes. FloatingPointError when a step would produce NaN or inf:
-  /// that step is not applied, earlier steps stay applied, and the History of the
-  /// finished epochs is lost with the exception. Pass a TerminateOnNaN callback to end
-  /// training normally instead, keeping the History and the last finite weights.
+  /// @throws StateError before compile; ShapeError or ValueError for bad data or options
+  /// (epochs and initial_epoch must be at most detail::max_completed_epochs, so that the
+  /// model can always be saved), before anything changes. FloatingPointError when a step
+  /// would produce NaN or inf: that step is not applied, earlier steps stay applied, and
+  /// the History of the finished epochs is lost with the exception. Pass a TerminateOnNaN
+  /// callback to end training normally instead, keeping the History and the last finite
+  /// weights.
   History fit(const MatrixType& x, const MatrixType& y, const FitOptions<Scalar>& options = {}) {
     return fit(std::vector<const MatrixType*>{&x}, y, options);
   }
@@ -591,6 +606,34 @@ class Model {
     if (y != nullptr) executor_.targets() = y->middleRows(begin, count);
   }
 
+  /// Marks the model as running `caller` (fit, evaluate or predict) until the end of the
+  /// scope, so that compile from a callback is rejected. Nested calls restore the outer one.
+  class RunningScope {
+   public:
+    RunningScope(Model& model, const char* caller) : model_(model), outer_(model.running_) {
+      model_.running_ = caller;
+    }
+    ~RunningScope() { model_.running_ = outer_; }
+    RunningScope(const RunningScope&) = delete;
+    RunningScope& operator=(const RunningScope&) = delete;
+
+   private:
+    Model& model_;
+    const char* outer_;
+  };
+
+  /// Returns the sorted keys of a fit's epoch logs: "loss" and each metric, and their
+  /// "val_" forms when the fit validates.
+  std::vector<std::string> epoch_log_keys(bool validation) const {
+    std::vector<std::string> keys = metrics_names();
+    if (validation) {
+      const std::size_t count = keys.size();
+      for (std::size_t i = 0; i < count; ++i) keys.push_back("val_" + keys[i]);
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  }
+
   void ensure_optimizer_built() {
     if (!optimizer_->built()) optimizer_->build(trainable_);
   }
@@ -709,6 +752,7 @@ class Model {
 
   History fit(const std::vector<const MatrixType*>& x, const MatrixType& y,
               const FitOptions<Scalar>& options) {
+    const RunningScope running(*this, "fit");
     require_compiled("fit");
     check_inputs("fit", x);
     check_targets("fit", y, x[0]->rows());
@@ -718,6 +762,14 @@ class Model {
     if (options.initial_epoch() < 0) {
       throw ValueError(detail::concat("fit: initial_epoch must be >= 0, got ",
                                       options.initial_epoch()));
+    }
+    // A model file stores at most max_completed_epochs, so more could not be saved.
+    if (options.epochs() > detail::max_completed_epochs ||
+        options.initial_epoch() > detail::max_completed_epochs) {
+      throw ValueError(detail::concat(
+          "fit: epochs and initial_epoch must be at most ", detail::max_completed_epochs,
+          " (the largest epoch count a model file stores), got epochs ", options.epochs(),
+          " and initial_epoch ", options.initial_epoch(), "; pass fewer epochs"));
     }
     for (std::size_t i = 0; i < options.callbacks().size(); ++i) {
       if (options.callbacks()[i] == nullptr) {
@@ -785,8 +837,20 @@ class Model {
     Logs last_epoch_logs;
     Logs batch_logs;
     for (const auto& callback : callbacks) callback->set_model(this);
-    for (const auto& callback : callbacks) callback->on_train_begin(last_epoch_logs);
-    // A callback such as BackupAndRestore may have restored an earlier run.
+    // BackupAndRestore compares these with the History of its backup.
+    fit_log_keys_ = epoch_log_keys(validation_y != nullptr);
+    try {
+      for (const auto& callback : callbacks) callback->on_train_begin(last_epoch_logs);
+    } catch (...) {
+      fit_log_keys_.reset();
+      throw;
+    }
+    fit_log_keys_.reset();
+    // A callback such as BackupAndRestore may have restored an earlier run. When that run
+    // completed `epochs` or more, the loop runs no epoch, because Keras's
+    // range(initial_epoch, epochs) is then empty. The History is then the restored one. It
+    // lists every epoch the restored weights went through, so it can be longer than
+    // history.epochs.
     int first_epoch = options.initial_epoch();
     const bool resumed = resume_.has_value();
     if (resumed) {
@@ -889,6 +953,7 @@ class Model {
 
   Logs evaluate(const std::vector<const MatrixType*>& x, const MatrixType& y,
                 const EvaluateOptions& options) {
+    const RunningScope running(*this, "evaluate");
     require_compiled("evaluate");
     check_inputs("evaluate", x);
     check_targets("evaluate", y, x[0]->rows());
@@ -903,6 +968,7 @@ class Model {
   }
 
   MatrixType predict(const std::vector<const MatrixType*>& x, const PredictOptions& options) {
+    const RunningScope running(*this, "predict");
     // The values are checked batch by batch below, on each batch just copied and still in
     // cache, rather than in a pass over all of x first. predict changes nothing, so an
     // error in a late batch leaves the model as it was.
@@ -1036,6 +1102,9 @@ class Model {
   int completed_epochs_ = 0;  // the index of the last finished epoch plus one
   bool stop_training_ = false;
   std::optional<ResumePoint> resume_;
+  const char* running_ = nullptr;  // "fit", "evaluate" or "predict" while one runs
+  // The keys of this fit's epoch logs, sorted; set only while on_train_begin runs.
+  std::optional<std::vector<std::string>> fit_log_keys_;
 };
 
 }  // namespace sinapse

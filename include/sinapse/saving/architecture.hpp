@@ -52,7 +52,8 @@ inline std::string widths_text(const std::vector<Index>& widths) {
 
 /// Returns the "model" object of a model file. With `tensors`, also appends the values of
 /// every weight in layer order; `next_tensor` is the index of the first and is advanced.
-/// @throws ValueError for a layer class that model files cannot store.
+/// @throws ValueError for a layer class that model files cannot store, or a weight that
+/// the loader would reject (see check_layer_weights_to_save).
 template <typename Scalar>
 Json architecture_to_json(const Model<Scalar>& model, TensorSectionWriter<Scalar>* tensors,
                           std::size_t& next_tensor, const char* caller) {
@@ -99,7 +100,7 @@ Json architecture_to_json(const Model<Scalar>& model, TensorSectionWriter<Scalar
     entry["name"] = layer->name();
     entry["config"] = config_to_json(layer->get_config());
     entry["inbound_nodes"] = inbound;
-    entry["weights"] = layer_weights_to_json(*layer, tensors, next_tensor);
+    entry["weights"] = layer_weights_to_json(*layer, tensors, next_tensor, caller);
     layers.push_back(entry);
   }
 

@@ -7,7 +7,10 @@
 
 #include "sinapse/core/errors.hpp"
 #include "sinapse/core/types.hpp"
+#include "sinapse/saving/atomic_file.hpp"
+#include "sinapse/saving/error_context.hpp"
 #include "sinapse/saving/file_errors.hpp"
+#include "sinapse/saving/file_format.hpp"
 #include "sinapse/saving/json_view.hpp"
 #include "sinapse/saving/load_options.hpp"
 #include "sinapse/saving/tensor_section.hpp"
@@ -16,6 +19,18 @@ namespace sinapse {
 namespace detail {
 
 // Checks and serialization shared by the JSON documents of model and weights files.
+
+/// Returns the bytes of the model or weights file at `path`. Its magic and version are
+/// checked before the rest is read, so a large file of another kind costs only one small
+/// read. `caller` ("load_model") starts every message.
+/// @throws FileFormatError for a wrong magic or version, prefixed as the loaders prefix
+/// their messages; ValueError or IOError as read_file throws them.
+inline std::string read_sinapse_file(const std::string& path, const char* caller) {
+  const std::string prefix = concat(caller, ": \"", path, "\": ");
+  return read_file(path, caller, file_header_size, [&prefix](const char* data, std::size_t size) {
+    with_message_prefix(prefix, [&] { check_file_header(data, size); });
+  });
+}
 
 /// Returns the document as JSON text indented by 2 spaces.
 /// @throws ValueError for a string that is not valid UTF-8, which nlohmann/json rejects.

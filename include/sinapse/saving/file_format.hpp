@@ -114,12 +114,12 @@ inline std::string tag_text(const char* tag) {
   return hex;
 }
 
-/// Checks the header and every section of a file in memory and returns views of its
-/// JSON and tensor sections.
-/// @throws FileFormatError for a wrong magic, an unsupported version, a truncated file,
-/// a section length beyond the end of the file, a checksum mismatch, a missing,
-/// repeated, unknown or misplaced section, or bytes after the end section.
-inline FileSections read_file_sections(const char* data, std::size_t size) {
+/// Checks the magic and the format version at the start of a file. It reads at most
+/// the first file_header_size bytes, so a loader can run it before reading the rest of
+/// the file. `size` may be smaller only when the whole file is that small.
+/// @throws FileFormatError for an empty or truncated header, a wrong magic or an
+/// unsupported version.
+inline void check_file_header(const char* data, std::size_t size) {
   if (size == 0) throw FileFormatError("the file is empty");
   if (size < file_magic_size || std::memcmp(data, file_magic, file_magic_size) != 0) {
     if (size < file_magic_size && std::memcmp(data, file_magic, size) == 0) {
@@ -131,7 +131,7 @@ inline FileSections read_file_sections(const char* data, std::size_t size) {
         "so it is not a sinapse model or weights file, or it was changed by a text-mode "
         "transfer");
   }
-  ByteReader reader(data, size, 0, "file header");
+  ByteReader reader(data, size < file_header_size ? size : file_header_size, 0, "file header");
   reader.raw(file_magic_size);
   const std::uint32_t version = reader.u32();
   if (version == 0) {
@@ -142,6 +142,17 @@ inline FileSections read_file_sections(const char* data, std::size_t size) {
         "the file has format version ", version, ", but this sinapse reads only versions up to ",
         file_format_version, "; load it with a newer sinapse, or check whether it is damaged"));
   }
+}
+
+/// Checks the header and every section of a file in memory and returns views of its
+/// JSON and tensor sections.
+/// @throws FileFormatError for a wrong magic, an unsupported version, a truncated file,
+/// a section length beyond the end of the file, a checksum mismatch, a missing,
+/// repeated, unknown or misplaced section, or bytes after the end section.
+inline FileSections read_file_sections(const char* data, std::size_t size) {
+  check_file_header(data, size);
+  ByteReader reader(data, size, 0, "file header");
+  reader.raw(file_header_size);
 
   const char* const expected[] = {json_section_tag, tensor_section_tag, end_section_tag};
   FileSections sections;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <string>
@@ -33,11 +34,83 @@ inline std::string shape_text(int rank, Index rows, Index cols) {
   return tensor_shape_text(rank, rows, cols);
 }
 
+/// Finds the first value, in the row-major order of the file, that a file may not store
+/// for a weight: NaN or inf, or a negative value when `non_negative`. Returns false when
+/// there is none, else true with its index in `row` and `col`. Saving and loading both
+/// apply this rule, so every weight that save writes loads again.
+template <typename Scalar>
+bool find_invalid_value(const Matrix<Scalar>& value, bool non_negative, Index& row, Index& col) {
+  for (Index i = 0; i < value.rows(); ++i) {
+    for (Index j = 0; j < value.cols(); ++j) {
+      const Scalar x = value(i, j);
+      if (!std::isfinite(x) || (non_negative && x < Scalar(0))) {
+        row = i;
+        col = j;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/// Checks that a file can store the weights of `layer` in a form that the loader reads
+/// back. The layer needs a non-empty name and class name, and each weight a non-empty
+/// name, rank 2 or rank 1 with an (n, 1) matrix, and finite values. A weight marked
+/// non-negative, such as a moving variance, also needs every value >= 0. These are the
+/// rules of parse_weight_entries, decode_tensor and read_layer_weights.
+/// @throws ValueError naming the layer, the weight and the first invalid value. It runs
+/// before any byte is written, so the message says that nothing was written.
+template <typename Scalar>
+void check_layer_weights_to_save(const Layer<Scalar>& layer, const char* caller) {
+  const std::string where =
+      concat(caller, ": layer \"", layer.name(), "\" (", layer.class_name(), ")");
+  if (layer.name().empty() || layer.class_name().empty()) {
+    throw ValueError(concat(where, " has an empty name or class name, which files cannot store; ",
+                            "nothing was written. Give the layer a name and a class name"));
+  }
+  const std::vector<const Variable<Scalar>*> variables = layer.variables();
+  for (std::size_t k = 0; k < variables.size(); ++k) {
+    const Variable<Scalar>& variable = *variables[k];
+    if (variable.name.empty()) {
+      throw ValueError(concat(where, ": weight ", k, " has an empty name, which files cannot ",
+                              "store; nothing was written. Give every variable a name"));
+    }
+    const std::string weight = concat(where, ": weight \"", variable.name, "\"");
+    if (variable.rank != 1 && variable.rank != 2) {
+      throw ValueError(concat(weight, " has rank ", variable.rank,
+                              ", but files store only rank 1 and rank 2 weights; nothing was "
+                              "written. The layer's variables() must report rank 1 or 2"));
+    }
+    if (variable.rank == 1 && variable.value.cols() != 1) {
+      throw ValueError(concat(weight, " has rank 1, but its value is a (", variable.value.rows(),
+                              ", ", variable.value.cols(),
+                              ") matrix; a rank-1 weight must be an (n, 1) matrix, so nothing "
+                              "was written. Set its rank to 2 or reshape its value"));
+    }
+    Index row = 0;
+    Index col = 0;
+    if (!find_invalid_value(variable.value, variable.non_negative, row, col)) continue;
+    const Scalar bad = variable.value(row, col);
+    if (std::isfinite(bad)) {
+      throw ValueError(concat(weight, " contains ", bad, " at index (", row, ", ", col,
+                              "), but it is marked non-negative, as a moving variance is; nothing "
+                              "was written. Set it to a value >= 0 before saving"));
+    }
+    throw ValueError(concat(weight, " contains ", bad, " at index (", row, ", ", col,
+                            "): the model diverged, or the value was set by hand. Files store "
+                            "only finite values, so nothing was written; restore earlier "
+                            "weights, or retrain with a lower learning rate"));
+  }
+}
+
 /// Returns the JSON list of a layer's weights; with `tensors`, also appends their values.
 /// `next_tensor` is the index that the first weight gets, and is advanced past the last.
+/// @throws ValueError, before anything is appended, for a weight that
+/// check_layer_weights_to_save rejects.
 template <typename Scalar>
 Json layer_weights_to_json(const Layer<Scalar>& layer, TensorSectionWriter<Scalar>* tensors,
-                           std::size_t& next_tensor) {
+                           std::size_t& next_tensor, const char* caller) {
+  check_layer_weights_to_save(layer, caller);
   Json list = Json::array();
   for (const Variable<Scalar>* variable : layer.variables()) {
     Json shape = Json::array({variable->value.rows()});
@@ -193,9 +266,13 @@ std::vector<Matrix<Scalar>> read_layer_weights(const Layer<Scalar>& layer,
     }
     Matrix<Scalar> value = read_listed_tensor<Scalar>(entry.path, entry.rank, entry.rows,
                                                       entry.cols, tensors[entry.tensor]);
-    if (variables[i]->non_negative && value.size() > 0 && value.minCoeff() < Scalar(0)) {
+    // decode_tensor has rejected NaN and inf, so only a negative value can be found here.
+    Index row = 0;
+    Index col = 0;
+    if (find_invalid_value(value, variables[i]->non_negative, row, col)) {
       throw FileFormatError(concat(where, ": weight \"", entry.name, "\" contains ",
-                                   value.minCoeff(), ", but a variance cannot be negative"));
+                                   value(row, col), ", but a variance cannot be negative (index (",
+                                   row, ", ", col, "))"));
     }
     values.push_back(std::move(value));
   }

@@ -38,7 +38,8 @@ namespace sinapse {
 namespace detail {
 
 /// Returns the bytes of a weights file.
-/// @throws StateError for a moved-from Model; ValueError for a name that is not UTF-8.
+/// @throws StateError for a moved-from Model; ValueError for a name that is not UTF-8 or
+/// a weight that the loader would reject (see check_layer_weights_to_save).
 template <typename Scalar>
 std::string save_weights_to_bytes(const Model<Scalar>& model) {
   if (!model.valid()) {
@@ -54,7 +55,7 @@ std::string save_weights_to_bytes(const Model<Scalar>& model) {
     Json entry = Json::object();
     entry["class_name"] = layer->class_name();
     entry["name"] = layer->name();
-    entry["weights"] = layer_weights_to_json(*layer, &tensors, next_tensor);
+    entry["weights"] = layer_weights_to_json(*layer, &tensors, next_tensor, "save_weights");
     layers.push_back(entry);
   }
   Json document = Json::object();
@@ -168,7 +169,7 @@ void Model<Scalar>::save_weights(const std::string& path) const {
 
 template <typename Scalar>
 void Model<Scalar>::load_weights(const std::string& path, const LoadOptions& options) {
-  const std::string bytes = detail::read_file(path, "load_weights");
+  const std::string bytes = detail::read_sinapse_file(path, "load_weights");
   detail::load_weights_from_bytes(*this, bytes.data(), bytes.size(), options,
                                   detail::concat("\"", path, "\""));
 }
