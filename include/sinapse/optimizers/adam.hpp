@@ -201,10 +201,15 @@ class Adam : public Optimizer<Scalar> {
   /// block, on several threads for large variables. Returns false when one of them, or
   /// the gradient, is NaN or inf. Every value is computed alone, so the result does not
   /// depend on the thread count.
+  ///
+  /// With EIGEN_USE_BLAS the update stays on one thread. OpenBLAS's pthread build keeps
+  /// its worker threads spinning after each product, and OpenMP threads started here
+  /// then share the two cores with them: on W3 of bench/sinapse_bench (2 cores, OpenBLAS
+  /// 0.3.21) a 2-thread step took as long as a 1-thread one.
   bool update(std::size_t k, const Variable<Scalar>& variable, const Constants& c) {
     const Index size = variable.value.size();
     const Index blocks = (size + block_size - 1) / block_size;
-#if defined(_OPENMP)
+#if defined(_OPENMP) && !defined(EIGEN_USE_BLAS)
     if (size >= min_parallel_size && num_threads() > 1) {
       bool finite = true;
 #pragma omp parallel for schedule(static) reduction(&& : finite)
