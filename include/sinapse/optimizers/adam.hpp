@@ -203,9 +203,9 @@ class Adam : public Optimizer<Scalar> {
   /// depend on the thread count.
   ///
   /// With EIGEN_USE_BLAS the update stays on one thread. OpenBLAS's pthread build keeps
-  /// its worker threads spinning after each product, and OpenMP threads started here
-  /// then share the two cores with them: on W3 of bench/sinapse_bench (2 cores, OpenBLAS
-  /// 0.3.21) a 2-thread step took as long as a 1-thread one.
+  /// its worker threads spinning after each product, so OpenMP threads started here would
+  /// share the cores with them. On W3 of bench/sinapse_bench (2 cores, OpenBLAS 0.3.21),
+  /// a 2-thread step then took as long as a 1-thread one.
   bool update(std::size_t k, const Variable<Scalar>& variable, const Constants& c) {
     const Index size = variable.value.size();
     const Index blocks = (size + block_size - 1) / block_size;
