@@ -53,10 +53,10 @@ struct Candidate {
 /// candidate rotates between repetitions, so none always runs right after the same one.
 /// set_threads is called before each run.
 ///
-/// Each run starts after a pause of settle_time, long enough for the worker threads of the
-/// previous candidate to stop spinning and sleep: OpenBLAS's pthreads (which Debian's
-/// libtorch uses) spin for about 2^28 cycles after a product, and such a thread on the
-/// second core made sinapse's 2-thread prediction 1.8 times slower in one run.
+/// Each run starts after a pause of settle_time, so that the worker threads of the
+/// previous candidate stop spinning and sleep. OpenBLAS's pthreads, which Debian's
+/// libtorch uses, spin for about 2^28 cycles after a product. Such a thread on the second
+/// core made sinapse's 2-thread prediction 1.8 times slower in one run.
 inline void run_interleaved(std::vector<Candidate>& candidates, int repetitions,
                             const std::function<void(int)>& set_threads) {
   for (Candidate& candidate : candidates) {

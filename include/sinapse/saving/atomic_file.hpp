@@ -280,8 +280,8 @@ inline void write_file_atomically(const std::string& path, const std::string& co
   sync_folder(folder, path, caller);
 }
 
-/// Appends bytes read from `descriptor` to `bytes` until it holds `limit` bytes or the
-/// file ends, retrying interrupted reads.
+/// Appends bytes read from `descriptor` to `bytes` until `bytes` reaches `limit` bytes or
+/// the file ends, retrying interrupted reads.
 inline void read_up_to(int descriptor, std::string& bytes, std::size_t limit,
                        const std::string& path, const char* caller) {
   char buffer[1 << 16];

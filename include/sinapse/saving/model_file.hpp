@@ -592,8 +592,8 @@ PreparedModelState<Scalar> prepare_model_state(const Model<Scalar>& model,
 
 /// Copies a state checked by prepare_model_state into the same `model`: weights,
 /// optimizer state, generators and epoch count.
-// NOTE: the only error left is std::bad_alloc while the optimizer allocates its slots,
-// which happens first; every later step copies into storage of the right size.
+// NOTE: the only error left is std::bad_alloc while the optimizer allocates its slots.
+// That happens first, and every later step copies into storage of the right size.
 template <typename Scalar>
 void apply_model_state(Model<Scalar>& model, const PreparedModelState<Scalar>& prepared) {
   const Model<Scalar>& saved = prepared.saved;
