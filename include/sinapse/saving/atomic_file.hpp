@@ -222,9 +222,9 @@ inline std::string resolve_write_target(const std::string& path, const char* cal
 /// existing file keeps its permission bits, and a new file gets 0666 minus the umask, as
 /// with `open`. When `path` is a symbolic link, the file it points to is replaced and the
 /// link stays, as with `std::ofstream`.
-/// @throws ValueError for an empty path, a path with a NUL byte or one that ends with "/";
-/// IOError when `path` is a folder, FIFO, device or socket (or a link to one), and naming
-/// the failed step and the system's reason when a step fails.
+/// @throws ValueError for an empty path, a path with a NUL byte or one that ends with "/".
+/// @throws IOError when `path` is a folder, FIFO, device or socket, or a link to one. It
+/// also names the failed step and the system's reason when a step fails.
 inline void write_file_atomically(const std::string& path, const std::string& contents,
                                   const char* caller, const SinkWrapper& wrap = nullptr) {
   check_write_path(path, caller);
@@ -301,8 +301,9 @@ inline void read_up_to(int descriptor, std::string& bytes, std::size_t limit,
 /// Returns the whole contents of the regular file at `path`. With `check_header`, the
 /// first `header_size` bytes (fewer for a shorter file) are read and checked before the
 /// rest, so a large file of another kind is rejected without reading it all.
-/// @throws ValueError for an empty path or one with a NUL byte; IOError when the file
-/// cannot be opened or read, or is not a regular file; whatever `check_header` throws.
+/// @throws ValueError for an empty path or one with a NUL byte.
+/// @throws IOError when the file cannot be opened or read, or is not a regular file.
+/// Errors of `check_header` propagate unchanged.
 inline std::string read_file(const std::string& path, const char* caller,
                              std::size_t header_size = 0,
                              const HeaderCheck& check_header = nullptr) {

@@ -59,7 +59,7 @@ bool find_invalid_value(const Matrix<Scalar>& value, bool non_negative, Index& r
 /// non-negative, such as a moving variance, also needs every value >= 0. These are the
 /// rules of parse_weight_entries, decode_tensor and read_layer_weights.
 /// @throws ValueError naming the layer, the weight and the first invalid value. It runs
-/// before any byte is written, so the message says that nothing was written.
+/// before any byte is written, so the message states that nothing was written.
 template <typename Scalar>
 void check_layer_weights_to_save(const Layer<Scalar>& layer, const char* caller) {
   const std::string where =
